@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild(['src/index.ts']));
+// `.`: the plugin; `./testing`: test doubles of the contracts and a gateway node on port 0.
+export default defineConfig(packageBuild(['src/index.ts', 'src/testing/index.ts']));

@@ -31,7 +31,7 @@ export interface AuditEntry {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-/** A filter for {@link AuditLog.list}. */
+/** A filter for the audit log (`GET /v1/audit`, `gatewayRef.audit`). */
 export interface AuditQuery {
   /** At most this many entries, newest first. */
   readonly limit: number;

@@ -1,6 +1,15 @@
 // Starts a node with the gateway on port 0 for tests, with the given services as overrides.
-import { analyticsRef, certificatesRef, consensusRef, createNode, resolverRef, schedulerRef, type ServiceOverride } from '@hypermesh/runtime';
-import { pino } from 'pino';
+import {
+  analyticsRef,
+  certificatesRef,
+  consensusRef,
+  createDefaultLogger,
+  createNode,
+  resolverRef,
+  schedulerRef,
+  type HypermeshNode,
+  type ServiceOverride,
+} from '@hypermesh/runtime';
 import { createNodeIntrospection, gatewayPlugin, gatewayRef, nodeIntrospectionRef } from '../index.js';
 import { testDoubleAnalytics, testDoubleCertificates, testDoubleConsensus, testDoubleResolver, testDoubleScheduler } from './contract-doubles.js';
 
@@ -22,8 +31,22 @@ export interface TestGatewayOptions {
   readonly overrides?: readonly ServiceOverride[];
 }
 
-/** Starts a node with the gateway (REST and gRPC on port 0) and test doubles of the services. */
-export async function startTestGateway(options: TestGatewayOptions = {}) {
+/** A started test gateway. */
+export interface TestGateway {
+  readonly node: HypermeshNode;
+  /** REST base URL. */
+  readonly url: string;
+  /** gRPC HOST:PORT. */
+  readonly grpcAddress: string | undefined;
+  /** Stops the node and frees the ports. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a node with the gateway (REST and gRPC on port 0, API keys {@link TEST_KEYS}, JWT secret
+ * {@link TEST_JWT_SECRET}) and test doubles of the services.
+ */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const want = { scheduler: true, resolver: true, certificates: true, analytics: true, consensus: true, ...options.services };
   const overrides: ServiceOverride[] = [];
   if (want.scheduler) overrides.push([schedulerRef, testDoubleScheduler()]);
@@ -35,7 +58,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}) {
   overrides.push([nodeIntrospectionRef, introspection], ...(options.overrides ?? []));
   const node = createNode({
     id: 'node-1',
-    logger: pino({ level: 'silent' }),
+    logger: createDefaultLogger('silent'),
     plugins: [gatewayPlugin],
     overrides,
     config: {

@@ -1,0 +1,106 @@
+import { readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashApiKey } from '@hypermesh/plugin-gateway';
+import { loadClusterConfig } from '@hypermesh/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHypermesh, spawnHypermesh, waitForEvent } from '../testing/run-hypermesh.js';
+
+// `hypermesh init` and `hypermesh up`, run as child processes.
+
+describe('hypermesh init and up', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hm-up-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('init writes a cluster.yaml that loadClusterConfig accepts, node keys and API keys', async () => {
+    const run = await runHypermesh(['init', 'demo', '--name', 'demo', '--nodes', '4', '--json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { config: string; nodes: { id: string; address: string }[]; credentials: Record<string, string>; pki: string };
+    const cluster = await loadClusterConfig(result.config);
+    expect(cluster.metadata.name).toBe('demo');
+    expect(cluster.spec.nodes?.map((n) => `${n.id}@${n.address}`)).toEqual(['node-1@127.0.0.1:7401', 'node-2@127.0.0.1:7402', 'node-3@127.0.0.1:7403', 'node-4@127.0.0.1:7404']);
+    expect(cluster.spec.consensus.nodes).toBe(4);
+    // The config holds only hashes; the keys are in credentials/, readable by the owner alone.
+    const gateway = cluster.spec.plugins['@hypermesh/plugin-gateway'] as { auth: { apiKeys: { id: string; role: string; sha256: string }[] } };
+    for (const role of ['admin', 'operator', 'viewer']) {
+      const file = result.credentials[role]!;
+      const key = (await readFile(file, 'utf8')).trim();
+      expect(gateway.auth.apiKeys.find((k) => k.role === role)?.sha256).toBe(hashApiKey(key));
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(await readFile(result.config, 'utf8')).not.toContain(key);
+    }
+    const publicKeys = JSON.parse(await readFile(join(dir, 'demo', 'keys', 'nodes.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(publicKeys)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+    expect((await stat(join(dir, 'demo', 'keys', 'node-1.key'))).mode & 0o777).toBe(0o600);
+
+    const again = await runHypermesh(['init', 'demo'], { cwd: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('cluster.yaml exists; pass --force');
+  });
+
+  it('up refuses a bad cluster.yaml, listing every problem with its path (exit 3)', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: hypermesh.io/v1',
+        'kind: Cluster',
+        'metadata: { name: Bad_Name }',
+        'spec:',
+        '  consensus: { nodes: 4, timeout: soon }',
+        '  networking: { transport: quic }',
+        '  dns_ct: { listen: nowhere }',
+        '  nodez: []',
+      ].join('\n'),
+    );
+    const run = await runHypermesh(['up', '--config', file], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`${file} is not a valid Cluster document (5 problems):`);
+    for (const path of ['metadata.name', 'spec.consensus.timeout', 'spec.networking.transport', 'spec.dns_ct.listen', 'spec']) {
+      expect(run.stderr).toContain(`  - ${path}: `);
+    }
+    expect(run.stderr).toContain("transport 'quic' is not available in this release");
+
+    const missing = await runHypermesh(['up'], { cwd: dir });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('cannot read cluster config');
+    expect(missing.stderr).toContain('create one with `hypermesh init`');
+  });
+
+  it('up runs the cluster embedded, serves the API, and stops cleanly on SIGINT', async () => {
+    const config = join(dir, 'demo', 'cluster.yaml');
+    const up = spawnHypermesh(['up', '--config', config, '--json', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], { cwd: dir });
+    try {
+      const ready = await waitForEvent<{ api: string; mode: string; transport: string; nodes: { id: string; plugins: { name: string }[] }[]; missing: { plugin: string; reason: string }[] }>(up, 'ready');
+      expect(ready.mode).toBe('embedded');
+      expect(ready.transport).toBe('memory');
+      expect(ready.nodes.map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
+      expect(ready.nodes[0]!.plugins.map((p) => p.name)).toContain('@hypermesh/plugin-gateway');
+      // Plugins that are not installed are reported by name, never silently dropped.
+      for (const m of ready.missing) expect(m.reason).toMatch(/not installed|failed to load/);
+
+      const status = await runHypermesh(['status', '--json', '--api', ready.api, '--token-file', join(dir, 'demo', 'credentials', 'viewer.token')], { cwd: dir });
+      expect(status.code).toBe(0);
+      const body = JSON.parse(status.stdout) as { node: { id: string; plugins: { name: string }[] }; unavailable: { provider: string }[] };
+      expect(body.node.id).toBe('node-1');
+      expect(body.unavailable.map((u) => u.provider).sort()).toEqual([...new Set(ready.missing.map((m) => m.plugin))].filter((p) => p !== '@hypermesh/plugin-grpc').sort());
+
+      const stopped = waitForEvent(up, 'stopped');
+      const exit = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+      up.kill('SIGINT');
+      await stopped;
+      expect(await exit).toBe(0);
+      // The port is free again.
+      const port = Number(new URL(ready.api).port);
+      const after = await runHypermesh(['status', '--api', `127.0.0.1:${port}`], { cwd: dir });
+      expect(after.code).toBe(4);
+    } finally {
+      up.kill('SIGKILL');
+    }
+  });
+});
