@@ -61,6 +61,7 @@ export class Dialer {
     if (this.stopped) return;
     const { link, env } = this;
     link.counters.connectAttempts++;
+    env.logger.debug({ peer: link.peer, address: link.address, attempt: link.counters.connectAttempts }, `dialing peer '${link.peer}'`);
     const client = new Client(link.address, env.credentials, env.channelOptions);
     const metadata = new Metadata();
     metadata.set(NODE_METADATA_KEY, env.selfId);
@@ -93,6 +94,7 @@ export class Dialer {
       }
       if (this.stopped) return;
       const delay = this.backoff.next();
+      env.logger.debug({ peer: link.peer, code: status.code, details: status.details, retryInMs: delay }, `stream to peer '${link.peer}' closed`);
       if (!established) {
         this.failuresInARow++;
         // the first failure and then every 10th: a peer that stays down must not flood the log

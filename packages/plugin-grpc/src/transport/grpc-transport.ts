@@ -109,6 +109,9 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     'grpc.max_receive_message_length': hardFrameLimit,
     'grpc.use_local_subchannel_pool': 1,
     'grpc.enable_retries': 0,
+    // each attempt uses a fresh channel; keep gRPC's own subchannel backoff out of the way
+    'grpc.initial_reconnect_backoff_ms': config.reconnect.connectTimeout,
+    'grpc.max_reconnect_backoff_ms': config.reconnect.connectTimeout,
     // SNI must not be an IP address; identity is checked on the certificate's node URI instead
     'grpc.ssl_target_name_override': 'node.hypermesh',
   };
