@@ -17,7 +17,7 @@ const { nodeId, channels, ...config } = JSON.parse(process.env.HYPERMESH_NODE_CO
 const send = (message: unknown) => process.send?.(message);
 const node = createNode({
   id: nodeId,
-  logger: pino({ level: process.env.HYPERMESH_TEST_LOG ? 'debug' : 'warn' }, pino.destination(2)),
+  logger: pino({ level: process.env.HYPERMESH_TEST_LOG ? 'debug' : 'error' }, pino.destination(2)),
   plugins: [grpcTransportPlugin],
   config: { '@hypermesh/plugin-grpc': config },
 });
