@@ -10,7 +10,8 @@ import { closedPort, runHypermesh } from './testing/run-hypermesh.js';
 // real gateway on port 0. Behind the gateway: the gateway package's test doubles of the scheduler,
 // resolver, certificates, analytics and consensus contracts, until those plugins land.
 
-describe('the hypermesh binary against a gateway', () => {
+// Each case starts child processes; on a shared, loaded machine one start can take seconds.
+describe('the hypermesh binary against a gateway', { timeout: 120_000 }, () => {
   let gateway: TestGateway;
   let dir: string;
   const as = (role: keyof typeof TEST_KEYS, ...args: string[]) => runHypermesh([...args, '--api', gateway.url, '--token', TEST_KEYS[role]], { cwd: dir });

@@ -21,6 +21,17 @@ import { clusterNodeIds, offsetPort } from './node-ids.js';
 import { defaultPluginSource, loadPlugin, PLUGIN_CATALOG, type MissingPlugin, type PluginSource } from './plugin-catalog.js';
 
 const GATEWAY = '@hypermesh/plugin-gateway';
+const GRPC = '@hypermesh/plugin-grpc';
+
+/** TLS material of one node for the gRPC transport: PEM text or file paths. */
+export interface NodeTls {
+  /** The cluster CA certificate(s). */
+  readonly ca: string;
+  /** This node's certificate (subjectAltName `hypermesh://node/<id>`). */
+  readonly cert: string;
+  /** This node's private key. */
+  readonly key: string;
+}
 
 /** Where a node's API gateway listens. */
 export interface GatewayPlacement {
@@ -40,6 +51,8 @@ export interface AssembleNodeOptions {
   readonly transport?: 'memory' | 'grpc';
   /** For the memory transport: the network all nodes of the process share. */
   readonly network?: MemoryNetwork;
+  /** For the gRPC transport: this node's TLS material; default the files under `files` (pki/). */
+  readonly tls?: NodeTls;
   /** The node's `keys` service (Ed25519 signing for consensus). */
   readonly keys?: KeysService;
   /** The clock; default the runtime's system clock. */
@@ -99,6 +112,38 @@ function gatewaySlice(cluster: ClusterConfig, nodeId: string, placement: Gateway
 }
 
 /**
+ * The gRPC transport's config for one node: listen on the node's `spec.nodes[].address`, dial the
+ * others at theirs, present the node's certificate; the cluster's own slice
+ * (`spec.plugins['@hypermesh/plugin-grpc']`, e.g. limits or keepalive) is merged over it.
+ */
+function grpcSlice(cluster: ClusterConfig, nodeId: string, tls: NodeTls | undefined): Record<string, unknown> {
+  const user = isRecord(cluster.spec.plugins[GRPC]) ? cluster.spec.plugins[GRPC] : {};
+  const addresses = new Map((cluster.spec.nodes ?? []).map((n) => [n.id, n.address]));
+  const ids = clusterNodeIds(cluster);
+  const without = ids.filter((id) => addresses.get(id) === undefined);
+  if (without.length > 0 && (user.listen === undefined || user.peers === undefined)) {
+    throw new CliError(
+      CliErrorCode.InvalidInput,
+      `transport grpc needs spec.nodes[].address for every node; ${without.length === ids.length ? 'no node has one' : `missing for ${without.join(', ')}`} (hypermesh init writes them)`,
+      ExitCode.InvalidInput,
+    );
+  }
+  if (tls === undefined && user.tls === undefined) {
+    throw new CliError(
+      CliErrorCode.InvalidInput,
+      `transport grpc needs TLS material for node '${nodeId}': pki/ beside the cluster.yaml (hypermesh init writes it) or spec.plugins['${GRPC}'].tls`,
+      ExitCode.InvalidInput,
+    );
+  }
+  return {
+    listen: addresses.get(nodeId),
+    peers: Object.fromEntries(ids.filter((id) => id !== nodeId).map((id) => [id, addresses.get(id)])),
+    ...(tls === undefined ? {} : { tls }),
+    ...user,
+  };
+}
+
+/**
  * Assembles one node of a cluster document: picks the plugins the document asks for (consensus,
  * transport, DNS/CT, analytics, datapath, scheduler, gateway, and any other plugin named under
  * `spec.plugins`), derives each plugin's config slice from the document, and wires the services
@@ -143,6 +188,11 @@ export async function assembleNode(cluster: ClusterConfig, nodeId: string, optio
   const config: Record<string, unknown> = {};
   for (const name of loadedNames) if (sections[name] !== undefined) config[name] = sections[name];
   if (loadedNames.has(GATEWAY) && options.gateway !== false) config[GATEWAY] = gatewaySlice(cluster, nodeId, options.gateway ?? {}, options.files);
+  if (loadedNames.has(GRPC) && transport === 'grpc') {
+    const files = options.files;
+    const tls = options.tls ?? (files === undefined ? undefined : { ca: files.caCert, cert: files.nodeCert(nodeId), key: files.nodeKey(nodeId) });
+    config[GRPC] = grpcSlice(cluster, nodeId, tls);
+  }
   for (const [name, slice] of Object.entries(options.config ?? {})) {
     if (loadedNames.has(name)) config[name] = { ...(isRecord(config[name]) ? config[name] : {}), ...slice };
   }

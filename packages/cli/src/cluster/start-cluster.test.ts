@@ -5,6 +5,8 @@ import { assembleNode } from './assemble-node.js';
 import { offsetPort } from './node-ids.js';
 import type { PluginSource } from './plugin-catalog.js';
 import { startCluster, type RunningCluster } from './start-cluster.js';
+import { grpcTransportPlugin } from '@hypermesh/plugin-grpc';
+import { closedPort } from '../testing/run-hypermesh.js';
 
 // startCluster / assembleNode in process, with a plugin source that knows only the plugins given
 // here, so what is "installed" is under the test's control.
@@ -87,6 +89,35 @@ describe('startCluster and assembleNode', () => {
     const keys = await fetch(`${running.api}/v1/keys`, { headers: { authorization: `Bearer ${viewerKey}` } });
     expect(keys.status).toBe(200);
     expect(await keys.json()).toEqual({ keys: [{ id: 'ci', role: 'viewer', source: 'config' }] });
+  });
+
+  it('connects the nodes over gRPC + mutual TLS when the transport is grpc (an in-memory CA without pki/)', async () => {
+    const ports = [await closedPort(), await closedPort(), await closedPort(), await closedPort()];
+    const nodes = ports.map((port, i) => `    - { id: node-${i + 1}, address: 127.0.0.1:${port} }`).join('\n');
+    running = await startCluster(cluster(`  networking: { transport: grpc }\n  nodes:\n${nodes}`), {
+      pluginSource: only({ '@hypermesh/plugin-grpc': grpcTransportPlugin }),
+      plugins: { '@test/plugin-hello': helloPlugin },
+      gateway: 'none',
+      logger: createDefaultLogger('silent'),
+    });
+    expect(running.transport).toBe('grpc');
+    expect(running.network).toBeUndefined();
+    expect(running.nodes[0]!.plugins.map((p) => p.name)).toEqual(['@hypermesh/plugin-grpc', '@test/plugin-hello']);
+    // Hellos sent at start may precede the streams; the transport queues them until peers are up.
+    const deadline = Date.now() + 10_000;
+    const everyoneHeard = () => running!.nodes.every((n) => n.node.get(helloRef).heard().length === 3);
+    while (!everyoneHeard() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const n of running.nodes) {
+      expect(n.node.get(helloRef).heard()).toEqual(['node-1', 'node-2', 'node-3', 'node-4'].filter((id) => id !== n.id));
+    }
+    const health = await running.nodes[0]!.node.health();
+    expect(health.plugins.find((p) => p.name === '@hypermesh/plugin-grpc')).toMatchObject({ status: 'ok', detail: '3 of 3 peers up' });
+  });
+
+  it('refuses the grpc transport without node addresses', async () => {
+    await expect(
+      assembleNode(cluster('  networking: { transport: grpc }'), 'node-1', { pluginSource: only({ '@hypermesh/plugin-grpc': grpcTransportPlugin }), gateway: false }),
+    ).rejects.toThrow('transport grpc needs spec.nodes[].address for every node; no node has one (hypermesh init writes them)');
   });
 
   it('names a node that is not in the cluster, and a spec.plugins entry that is not installed', async () => {

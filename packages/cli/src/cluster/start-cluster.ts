@@ -11,9 +11,11 @@ import {
   type KeysService,
   type MemoryNetwork,
 } from '@hypermesh/runtime';
+import { access } from 'node:fs/promises';
+import { createClusterCa } from '@hypermesh/plugin-grpc/certs';
 import { CliError, CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { assembleNode, type AssembledNode } from './assemble-node.js';
+import { assembleNode, type AssembledNode, type NodeTls } from './assemble-node.js';
 import { loadNodeKeyring, type ClusterFiles } from './cluster-files.js';
 import { clusterNodeIds } from './node-ids.js';
 import { defaultPluginSource, type MissingPlugin, type PluginSource } from './plugin-catalog.js';
@@ -84,6 +86,28 @@ async function keyringsFor(ids: readonly string[], all: readonly string[], files
 }
 
 /**
+ * TLS material for the gRPC transport: the cluster directory's pki/ when it has one (`undefined`:
+ * assembleNode reads the files), else a CA made in memory for this run.
+ */
+async function tlsFor(ids: readonly string[], files: ClusterFiles | undefined): Promise<Map<string, NodeTls> | undefined> {
+  if (files !== undefined) {
+    try {
+      await access(files.caCert);
+      return undefined;
+    } catch {
+      // no pki/: fall through
+    }
+  }
+  const ca = createClusterCa({ name: 'HyperMesh ephemeral cluster CA' });
+  return new Map(
+    ids.map((id) => {
+      const cert = ca.issueNodeCertificate(id, { hosts: ['127.0.0.1', 'localhost'] });
+      return [id, { ca: ca.caCertPem, cert: cert.certPem, key: cert.keyPem }];
+    }),
+  );
+}
+
+/**
  * Starts the nodes of a cluster document in this process: assembles each with
  * {@link assembleNode}, connects them (one in-memory network, or gRPC + mTLS), and starts them
  * together. If any node fails to start, the others are stopped and the error names the node.
@@ -102,6 +126,7 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
   // Every transport first: a memory-network node's peers are the transports that exist.
   if (network !== undefined) for (const id of all) network.transport(id);
   const keyrings = await keyringsFor(ids, all, options.files);
+  const tls = transport === 'grpc' ? await tlsFor(ids, options.files) : undefined;
   const logger = options.logger ?? createDefaultLogger();
   const gatewayMode = options.gateway ?? 'first';
   const pluginSource = options.pluginSource ?? defaultPluginSource;
@@ -120,6 +145,7 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
         ...(options.files === undefined ? {} : { files: options.files }),
         transport,
         ...(network === undefined ? {} : { network }),
+        ...(tls === undefined ? {} : { tls: tls.get(id)! }),
         keys: keyrings.get(id)!,
         clock,
         ...(options.plugins === undefined ? {} : { plugins: options.plugins }),

@@ -17,6 +17,8 @@ describe('hypermesh init and up', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  const SLOW_CHILDREN = 120_000;
+
   it('init writes a cluster.yaml that loadClusterConfig accepts, node keys and API keys', async () => {
     const run = await runHypermesh(['init', 'demo', '--name', 'demo', '--nodes', '4', '--json'], { cwd: dir });
     expect(run.code).toBe(0);
@@ -41,7 +43,7 @@ describe('hypermesh init and up', () => {
     const again = await runHypermesh(['init', 'demo'], { cwd: dir });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('cluster.yaml exists; pass --force');
-  });
+  }, SLOW_CHILDREN);
 
   it('up refuses a bad cluster.yaml, listing every problem with its path (exit 3)', async () => {
     const file = join(dir, 'bad.yaml');
@@ -70,7 +72,7 @@ describe('hypermesh init and up', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('cannot read cluster config');
     expect(missing.stderr).toContain('create one with `hypermesh init`');
-  });
+  }, SLOW_CHILDREN);
 
   it('up runs the cluster embedded, serves the API, and stops cleanly on SIGINT', async () => {
     const config = join(dir, 'demo', 'cluster.yaml');
@@ -102,5 +104,5 @@ describe('hypermesh init and up', () => {
     } finally {
       up.kill('SIGKILL');
     }
-  });
+  }, SLOW_CHILDREN);
 });

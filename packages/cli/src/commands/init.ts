@@ -1,12 +1,12 @@
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { generateApiKey, hashApiKey } from '@hypermesh/plugin-gateway';
+import { createClusterCa } from '@hypermesh/plugin-grpc/certs';
 import { generateNodeKeys, parseClusterConfig } from '@hypermesh/runtime';
 import type { Command } from '../cli/command.js';
 import { clusterFiles, CREDENTIAL_ROLES, serialiseNodeKeys } from '../cluster/cluster-files.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadClusterAuthorityFactory } from '../pki/cluster-pki.js';
 
 /** What `init` writes the cluster.yaml from. */
 export interface ClusterTemplate {
@@ -137,22 +137,14 @@ export const initCommand: Command = {
       throw new CliError(CliErrorCode.InvalidInput, (err as Error).message, ExitCode.InvalidInput, { cause: err });
     }
 
-    ctx.out.progress('creating the cluster CA and node certificates');
-    const authority = await loadClusterAuthorityFactory();
-    let pki: string;
-    if ('factory' in authority) {
-      const ca = authority.factory({ name: `HyperMesh cluster ${name} CA` });
-      await write(files.caCert, ca.caCertPem);
-      await write(files.caKey, ca.caKeyPem, true);
-      for (const n of nodes) {
-        const cert = ca.issueNodeCertificate(n.id, { hosts: ['127.0.0.1', 'localhost'] });
-        await write(files.nodeCert(n.id), cert.certPem);
-        await write(files.nodeKey(n.id), cert.keyPem, true);
-      }
-      pki = 'written';
-    } else {
-      pki = `skipped: ${authority.unavailable}`;
-      ctx.out.warn(`no cluster CA or node certificates were written — ${authority.unavailable}; transport grpc and up --processes need them`);
+    ctx.out.progress(`creating the cluster CA and ${count} node certificate${count === 1 ? '' : 's'}`);
+    const ca = createClusterCa({ name: `HyperMesh cluster ${name} CA` });
+    await write(files.caCert, ca.caCertPem);
+    await write(files.caKey, ca.caKeyPem, true);
+    for (const n of nodes) {
+      const cert = ca.issueNodeCertificate(n.id, { hosts: ['127.0.0.1', 'localhost'] });
+      await write(files.nodeCert(n.id), cert.certPem);
+      await write(files.nodeKey(n.id), cert.keyPem, true);
     }
 
     await write(files.publicKeys, keys.publicKeys);
@@ -168,14 +160,12 @@ export const initCommand: Command = {
         name,
         nodes,
         transport,
-        pki,
         credentials: Object.fromEntries(CREDENTIAL_ROLES.map((r) => [r, files.credential(r)])),
         files: written,
       },
       () => [
         `wrote cluster "${name}" (${count} node${count === 1 ? '' : 's'}, transport ${transport}) in ${rel(dir)}:`,
         ...written.map((p) => `  ${rel(p)}`),
-        ...(pki === 'written' ? [] : [`  (pki ${pki})`]),
         '',
         'next:',
         `  hypermesh up --config ${rel(files.config)}`,

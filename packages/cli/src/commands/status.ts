@@ -68,8 +68,12 @@ export function renderStatus(api: string, s: StatusAnswer): string[] {
       `analytics: ${a.recentThreats} recent threats${a.recentThreats > 0 ? ` (${counts(a.bySeverity)})` : ''}; ${top === undefined ? 'no traffic yet' : `top talker ${top.client} (${top.queries} queries)`}; model ${a.model.classifier}`,
     );
   }
-  const unhealthy = s.node.plugins?.filter((p) => p.status !== 'ok') ?? [];
-  for (const p of unhealthy) lines.push(`plugin ${p.name}: ${p.status}${p.detail === undefined ? '' : ` — ${p.detail}`}`);
+  const plugins = s.node.plugins ?? [];
+  if (plugins.length > 0) {
+    lines.push(`plugins on ${s.node.id}:`);
+    const width = Math.max(...plugins.map((p) => p.name.length));
+    for (const p of plugins) lines.push(`  ${p.name.padEnd(width)}  ${p.status.padEnd(8)}  ${p.detail ?? ''}`.trimEnd());
+  }
   for (const u of s.unavailable) lines.push(`not available: ${u.service} (load ${u.provider})`);
   return lines;
 }

@@ -1,8 +1,9 @@
+import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ClusterConfig } from '@hypermesh/runtime';
 import { createDefaultLogger, type LogLevel } from '@hypermesh/runtime';
 import type { Command, CommandContext } from '../cli/command.js';
-import { clusterFiles } from '../cluster/cluster-files.js';
+import { clusterFiles, type ClusterFiles } from '../cluster/cluster-files.js';
 import { loadCluster } from '../cluster/load-cluster.js';
 import { clusterNodeIds } from '../cluster/node-ids.js';
 import { defaultPluginSource, loadPlugin } from '../cluster/plugin-catalog.js';
@@ -46,6 +47,25 @@ function summary(cluster: ClusterConfig, running: RunningCluster, mode: string):
   return lines;
 }
 
+/**
+ * Node processes share nothing but the cluster directory: each needs the cluster's CA and its own
+ * certificate (pki/) and every node's public key (keys/). Keys made up per process would not agree.
+ */
+async function requireClusterDirectory(files: ClusterFiles, ids: readonly string[], why: string): Promise<void> {
+  const needed = [files.caCert, files.publicKeys, ...ids.flatMap((id) => [files.nodeCert(id), files.nodeKey(id), files.signingKey(id)])];
+  for (const file of needed) {
+    try {
+      await access(file);
+    } catch {
+      throw new CliError(
+        CliErrorCode.UpFailed,
+        `${why} needs the cluster's keys and certificates beside its cluster.yaml, and ${file} is missing; create them with \`hypermesh init\` (or copy them from the machine that did)`,
+        ExitCode.Failed,
+      );
+    }
+  }
+}
+
 /** Runs nodes in this process until SIGINT/SIGTERM. */
 async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string, nodes: readonly string[] | undefined): Promise<void> {
   const level = (ctx.values['log-level'] as string | undefined) ?? ctx.env.HYPERMESH_LOG_LEVEL ?? 'warn';
@@ -53,6 +73,7 @@ async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string
   const single = nodes !== undefined && nodes.length === 1;
   const transport = single ? 'grpc' : cluster.spec.networking.transport;
   if (transport === 'grpc') await requireGrpc(single ? 'running one node of a multi-process cluster' : "spec.networking.transport: grpc");
+  if (single) await requireClusterDirectory(clusterFiles(dirname(file)), nodes, `running node '${nodes[0]}' in its own process`);
   const running = await startCluster(cluster, {
     files: clusterFiles(dirname(file)),
     transport,
@@ -121,6 +142,7 @@ export const upCommand: Command = {
     const cluster = await loadCluster(file, ctx.env);
     if (ctx.values.processes === true) {
       await requireGrpc('--processes');
+      await requireClusterDirectory(clusterFiles(dirname(file)), clusterNodeIds(cluster), '--processes');
       await superviseNodeProcesses(ctx, cluster, file, clusterNodeIds(cluster), apiAddresses(ctx));
       return;
     }
