@@ -1,4 +1,4 @@
-import type { ConsensusStatus, SchedulableNode, WorkloadStatus } from '@hypermesh/runtime';
+import type { ConsensusStatus, SchedulableNode } from '@hypermesh/runtime';
 import type { Command } from '../cli/command.js';
 import { formatBytes, table } from '../cli/output.js';
 
@@ -7,7 +7,7 @@ export interface StatusAnswer {
   readonly node: { id: string; state?: string; health?: string; runtime?: { name: string; version: string }; plugins?: { name: string; status: string; detail?: string }[] };
   readonly consensus: ConsensusStatus | null;
   readonly nodes: SchedulableNode[] | null;
-  readonly workloads: { total: number; byPhase: Record<string, number>; items: WorkloadStatus[] } | null;
+  readonly workloads: { total: number; byPhase: Record<string, number> } | null;
   readonly dns: { domain: string; records: number; queries: number; cacheHits: number; hitRate: number; cacheEntries: number } | null;
   readonly analytics: {
     recentThreats: number;

@@ -40,7 +40,7 @@ async function clusterStatus(ctx: OperationContext) {
     consensus: present(consensusRef, consensus) ? consensus.status() : null,
     nodes: scheduler === undefined ? null : scheduler.nodes(),
     workloads:
-      workloads === undefined ? null : { total: workloads.length, byPhase: countBy(workloads, (w) => w.phase), items: workloads },
+      workloads === undefined ? null : { total: workloads.length, byPhase: countBy(workloads, (w) => w.phase) },
     dns: present(resolverRef, resolver) ? { domain: resolver.zone.domain, records: resolver.zone.list().length, ...resolver.stats() } : null,
     analytics:
       analytics === undefined || threats === undefined
