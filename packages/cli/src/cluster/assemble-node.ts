@@ -17,31 +17,12 @@ import { createNodeIntrospection, gatewayRef, nodeIntrospectionRef } from '@hype
 import { CliError, CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { ClusterFiles } from './cluster-files.js';
-import { clusterNodeIds, offsetPort } from './node-ids.js';
+import { clusterNodeIds } from './node-ids.js';
+import { isRecord, DNS_CT, dnsSlice, GATEWAY, gatewaySlice, GRPC, grpcSlice, type DnsPlacement, type GatewayPlacement, type NodeTls } from './config-slices.js';
 import { defaultPluginSource, loadPlugin, PLUGIN_CATALOG, type MissingPlugin, type PluginSource } from './plugin-catalog.js';
 
-const GATEWAY = '@hypermesh/plugin-gateway';
-const GRPC = '@hypermesh/plugin-grpc';
 
-/** TLS material of one node for the gRPC transport: PEM text or file paths. */
-export interface NodeTls {
-  /** The cluster CA certificate(s). */
-  readonly ca: string;
-  /** This node's certificate (subjectAltName `hypermesh://node/<id>`). */
-  readonly cert: string;
-  /** This node's private key. */
-  readonly key: string;
-}
 
-/** Where a node's API gateway listens. */
-export interface GatewayPlacement {
-  /** REST address; default the cluster's gateway `listen` (127.0.0.1:8080) moved up by `portOffset`. */
-  readonly listen?: string;
-  /** gRPC address, or `false` for no gRPC API; default the cluster's `grpc.listen` (127.0.0.1:9090) moved up by `portOffset`. */
-  readonly grpcListen?: string | false;
-  /** Added to default ports, so several nodes on one host do not collide (node i gets i). */
-  readonly portOffset?: number;
-}
 
 /** Options of {@link assembleNode}. */
 export interface AssembleNodeOptions {
@@ -63,6 +44,8 @@ export interface AssembleNodeOptions {
   readonly pluginSource?: PluginSource;
   /** Serve the API on this node, and where; `false` for none. Default: serve with the cluster's addresses. */
   readonly gateway?: GatewayPlacement | false;
+  /** Serve DNS to clients on this node (UDP/TCP listeners), and where; `false`: the resolver works in-process only. */
+  readonly dns?: DnsPlacement | false;
   /** Config slices merged over the ones derived from the cluster document, by plugin name. */
   readonly config?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Extra service overrides (they win over the ones assembleNode makes). */
@@ -85,62 +68,6 @@ export interface AssembledNode {
   gatewayUrl(): string | undefined;
   /** The gRPC API's HOST:PORT once started, when served. */
   gatewayGrpcAddress(): string | undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** The gateway's config for one node: the cluster's slice, the security section, per-node addresses. */
-function gatewaySlice(cluster: ClusterConfig, nodeId: string, placement: GatewayPlacement, files: ClusterFiles | undefined): Record<string, unknown> {
-  const user = isRecord(cluster.spec.plugins[GATEWAY]) ? cluster.spec.plugins[GATEWAY] : {};
-  const userGrpc = isRecord(user.grpc) ? user.grpc : {};
-  const userAudit = isRecord(user.audit) ? user.audit : {};
-  const offset = placement.portOffset ?? 0;
-  const listen = placement.listen ?? offsetPort(typeof user.listen === 'string' ? user.listen : '127.0.0.1:8080', offset);
-  const grpc =
-    placement.grpcListen === false
-      ? { ...userGrpc, enabled: false }
-      : { ...userGrpc, listen: placement.grpcListen ?? offsetPort(typeof userGrpc.listen === 'string' ? userGrpc.listen : '127.0.0.1:9090', offset) };
-  return {
-    rbac: cluster.spec.security.rbac_enabled,
-    ...user,
-    listen,
-    grpc,
-    audit: { enabled: cluster.spec.security.audit_logging, ...(files === undefined ? {} : { file: files.audit(nodeId) }), ...userAudit },
-  };
-}
-
-/**
- * The gRPC transport's config for one node: listen on the node's `spec.nodes[].address`, dial the
- * others at theirs, present the node's certificate; the cluster's own slice
- * (`spec.plugins['@hypermesh/plugin-grpc']`, e.g. limits or keepalive) is merged over it.
- */
-function grpcSlice(cluster: ClusterConfig, nodeId: string, tls: NodeTls | undefined): Record<string, unknown> {
-  const user = isRecord(cluster.spec.plugins[GRPC]) ? cluster.spec.plugins[GRPC] : {};
-  const addresses = new Map((cluster.spec.nodes ?? []).map((n) => [n.id, n.address]));
-  const ids = clusterNodeIds(cluster);
-  const without = ids.filter((id) => addresses.get(id) === undefined);
-  if (without.length > 0 && (user.listen === undefined || user.peers === undefined)) {
-    throw new CliError(
-      CliErrorCode.InvalidInput,
-      `transport grpc needs spec.nodes[].address for every node; ${without.length === ids.length ? 'no node has one' : `missing for ${without.join(', ')}`} (hypermesh init writes them)`,
-      ExitCode.InvalidInput,
-    );
-  }
-  if (tls === undefined && user.tls === undefined) {
-    throw new CliError(
-      CliErrorCode.InvalidInput,
-      `transport grpc needs TLS material for node '${nodeId}': pki/ beside the cluster.yaml (hypermesh init writes it) or spec.plugins['${GRPC}'].tls`,
-      ExitCode.InvalidInput,
-    );
-  }
-  return {
-    listen: addresses.get(nodeId),
-    peers: Object.fromEntries(ids.filter((id) => id !== nodeId).map((id) => [id, addresses.get(id)])),
-    ...(tls === undefined ? {} : { tls }),
-    ...user,
-  };
 }
 
 /**
@@ -188,6 +115,7 @@ export async function assembleNode(cluster: ClusterConfig, nodeId: string, optio
   const config: Record<string, unknown> = {};
   for (const name of loadedNames) if (sections[name] !== undefined) config[name] = sections[name];
   if (loadedNames.has(GATEWAY) && options.gateway !== false) config[GATEWAY] = gatewaySlice(cluster, nodeId, options.gateway ?? {}, options.files);
+  if (loadedNames.has(DNS_CT) && isRecord(config[DNS_CT])) config[DNS_CT] = dnsSlice(config[DNS_CT], options.dns ?? {});
   if (loadedNames.has(GRPC) && transport === 'grpc') {
     const files = options.files;
     const tls = options.tls ?? (files === undefined ? undefined : { ca: files.caCert, cert: files.nodeCert(nodeId), key: files.nodeKey(nodeId) });

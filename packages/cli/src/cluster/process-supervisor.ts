@@ -24,6 +24,8 @@ function nodeArgs(ctx: CommandContext, file: string, id: string, first: boolean,
   // A fixed address goes to the first node only (the others offset theirs); port 0 to every node.
   const pass = (address: string) => first || address.endsWith(':0');
   if (api.listen !== undefined && pass(api.listen)) args.push('--listen', api.listen);
+  const dns = ctx.values['dns-listen'];
+  if (typeof dns === 'string' && pass(dns)) args.push('--dns-listen', dns);
   if (api.grpcListen === false) args.push('--grpc-listen', 'off');
   else if (api.grpcListen !== undefined && pass(api.grpcListen)) args.push('--grpc-listen', api.grpcListen);
   return args;

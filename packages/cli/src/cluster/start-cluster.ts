@@ -15,7 +15,8 @@ import { access } from 'node:fs/promises';
 import { createClusterCa } from '@hypermesh/plugin-grpc/certs';
 import { CliError, CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { assembleNode, type AssembledNode, type NodeTls } from './assemble-node.js';
+import { assembleNode, type AssembledNode } from './assemble-node.js';
+import type { DnsPlacement, NodeTls } from './config-slices.js';
 import { loadNodeKeyring, type ClusterFiles } from './cluster-files.js';
 import { clusterNodeIds } from './node-ids.js';
 import { defaultPluginSource, type MissingPlugin, type PluginSource } from './plugin-catalog.js';
@@ -39,6 +40,13 @@ export interface StartClusterOptions {
   readonly gateway?: 'first' | 'all' | 'none';
   /** The first API node's addresses (e.g. `127.0.0.1:0` in tests); others follow the cluster's, offset. */
   readonly api?: { readonly listen?: string; readonly grpcListen?: string | false };
+  /**
+   * Which nodes serve DNS to clients (UDP/TCP listeners): the first one run here (default), all
+   * (ports offset by node index), or none. The others resolve in-process only.
+   */
+  readonly dnsServers?: 'first' | 'all' | 'none';
+  /** The first DNS node's listen address (e.g. `127.0.0.1:0`); default `spec.dns_ct.listen`. */
+  readonly dnsListen?: string;
   /** Plugins chosen by the integrator, by npm name (`false` leaves one out). */
   readonly plugins?: Readonly<Record<string, AnyPlugin | false>>;
   readonly pluginSource?: PluginSource;
@@ -132,7 +140,9 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
   const pluginSource = options.pluginSource ?? defaultPluginSource;
 
   const nodes: AssembledNode[] = [];
+  const dnsMode = options.dnsServers ?? 'first';
   let apiPlaced = false;
+  let dnsPlaced = false;
   for (const [i, id] of ids.entries()) {
     options.onProgress?.({ kind: 'assembling', node: id });
     const servesApi = gatewayMode === 'all' || (gatewayMode === 'first' && i === 0);
@@ -140,6 +150,11 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
     const asked = apiPlaced ? {} : { ...options.api };
     const gateway = servesApi ? { portOffset: all.indexOf(id), ...asked } : (false as const);
     apiPlaced ||= servesApi;
+    const servesDns = dnsMode === 'all' || (dnsMode === 'first' && i === 0);
+    const dns: DnsPlacement | false = servesDns
+      ? { portOffset: all.indexOf(id), ...(dnsPlaced || options.dnsListen === undefined ? {} : { listen: options.dnsListen }) }
+      : false;
+    dnsPlaced ||= servesDns;
     nodes.push(
       await assembleNode(cluster, id, {
         ...(options.files === undefined ? {} : { files: options.files }),
@@ -151,6 +166,7 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
         ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
         pluginSource,
         gateway,
+        dns,
         ...(options.config === undefined ? {} : { config: options.config }),
         logger,
       }),

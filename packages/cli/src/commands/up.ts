@@ -80,6 +80,8 @@ async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string
     ...(nodes === undefined ? {} : { nodes }),
     gateway: single ? 'all' : 'first',
     api: apiAddresses(ctx),
+    dnsServers: single ? 'all' : 'first',
+    ...(ctx.values['dns-listen'] === undefined ? {} : { dnsListen: ctx.values['dns-listen'] as string }),
     logger: createDefaultLogger(level as LogLevel),
     onProgress: (e) => {
       if (e.kind === 'assembling') ctx.out.progress(`assembling ${e.node}`);
@@ -114,13 +116,14 @@ async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string
 /** `hypermesh up`. */
 export const upCommand: Command = {
   name: 'up',
-  usage: 'hypermesh up [--config FILE] [--processes | --node ID] [--listen HOST:PORT] [--grpc-listen HOST:PORT|off] [--log-level LEVEL]',
+  usage: 'hypermesh up [--config FILE] [--processes | --node ID] [--listen HOST:PORT] [--grpc-listen HOST:PORT|off] [--dns-listen HOST:PORT] [--log-level LEVEL]',
   summary: 'Start the nodes a cluster.yaml describes (embedded in one process, or one process per node)',
   details: [
     'Default: every node in this process — on the in-memory network when spec.networking.transport is memory,',
     'over gRPC + mutual TLS on loopback when it is grpc. The first node serves the API (--listen, default the',
-    "gateway's listen, 127.0.0.1:8080). --processes starts one process per node over gRPC + mTLS; node i serves",
-    'the API on the default ports + i. --node ID runs one node of such a cluster here (what --processes runs).',
+    "gateway's listen, 127.0.0.1:8080) and DNS (--dns-listen, default spec.dns_ct.listen, 127.0.0.1:5353).",
+    '--processes starts one process per node over gRPC + mTLS; node i serves the API and DNS on the default',
+    'ports + i. --node ID runs one node of such a cluster here (what --processes runs).',
     'Runs until Ctrl-C (SIGINT) or SIGTERM, then stops every node and frees the ports. With --json, prints one',
     'JSON line {"event":"ready",…} once serving and {"event":"stopped"} at the end.',
   ].join('\n'),
@@ -130,6 +133,7 @@ export const upCommand: Command = {
     node: { type: 'string' },
     listen: { type: 'string' },
     'grpc-listen': { type: 'string' },
+    'dns-listen': { type: 'string' },
     'log-level': { type: 'string' },
     // Internal: set by --processes on its node processes, which then stop when stdin closes.
     supervised: { type: 'boolean' },
