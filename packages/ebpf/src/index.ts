@@ -47,3 +47,12 @@ export { enableRunStatistics, type RunStatistics } from './system/run-statistics
 export { libbpfStatus } from './native/libbpf.js';
 export { setLibbpfLogSink, type LibbpfLogLevel, type LibbpfLogSink } from './native/print.js';
 export { shippedObjectPath, type ShippedObject } from './programs/objects.js';
+export { DnsFilterProgram, DNS_FILTER_STATE_MAPS, monotonicNs, type DnsFilterLoadOptions, type DnsFilterStats, type DnsSourceStats } from './programs/dns-filter.js';
+export { FlowStatsProgram, type FlowEntry, type FlowTotals } from './programs/flow-stats.js';
+export { decodeDatapathRecord, type KernelTime } from './programs/events.js';
+export { decodeDnsName, encodeDnsName } from './programs/dns-wire.js';
+export * as layouts from './programs/layouts.js';
+export { detectCapabilities, effectiveCapabilities } from './system/capabilities.js';
+export { datapathConfig, interfaceConfig, type DatapathConfig } from './config.js';
+export { datapathPlugin, datapathPlugin as default } from './plugin.js';
+export { EBPF_PLUGIN_NAME, EBPF_VERSION } from './version.js';

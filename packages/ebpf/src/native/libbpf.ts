@@ -74,6 +74,7 @@ export interface Libbpf {
   tcDetach(hook: object, opts: object): number;
   tcQuery(hook: object, opts: object): number;
   probeProgType(type: number, opts: null): number;
+  probeMapType(type: number, opts: null): number;
   numPossibleCpus(): number;
 
   btfParseElf(path: string, ext: null): Ptr;
@@ -189,6 +190,7 @@ export function libbpf(): Libbpf {
     tcDetach: f('int bpf_tc_detach(const bpf_tc_hook *hook, const bpf_tc_opts *opts)'),
     tcQuery: f('int bpf_tc_query(const bpf_tc_hook *hook, _Inout_ bpf_tc_opts *opts)'),
     probeProgType: f('int libbpf_probe_bpf_prog_type(int prog_type, const void *opts)'),
+    probeMapType: f('int libbpf_probe_bpf_map_type(int map_type, const void *opts)'),
     numPossibleCpus: f('int libbpf_num_possible_cpus(void)'),
 
     btfParseElf: f('btf *btf__parse_elf(const char *path, void *btf_ext)'),
