@@ -18,6 +18,7 @@ import {
   dnsFilterStats,
   dnsSourceStats,
   hmAddr,
+  rateLimitEntry,
   rateLimitKey,
   rateLimitPolicy,
 } from './layouts.js';
@@ -57,6 +58,8 @@ export class DnsFilterProgram {
   readonly cache: BpfMap<LayoutValue<typeof dnsCacheKey>, LayoutValue<typeof dnsCacheEntry>>;
   readonly blocklist: BpfMap<LayoutValue<typeof hmAddr>, LayoutValue<typeof blockEntry>>;
   readonly rateLimits: BpfMap<LayoutValue<typeof rateLimitKey>, LayoutValue<typeof rateLimitPolicy>>;
+  /** Per-source token buckets, kept by the program. */
+  readonly buckets: BpfMap<LayoutValue<typeof hmAddr>, LayoutValue<typeof rateLimitEntry>>;
   readonly servers: BpfMap<LayoutValue<typeof hmAddr>, number>;
   readonly config: BpfMap<number, LayoutValue<typeof dnsFilterConfig>>;
   readonly stats: PerCpuBpfMap<number, DnsFilterStats>;
@@ -68,6 +71,7 @@ export class DnsFilterProgram {
     this.cache = object.map('dns_cache').typed(dnsCacheKey, dnsCacheEntry);
     this.blocklist = object.map('blocklist').typed(hmAddr, blockEntry);
     this.rateLimits = object.map('rate_limits').typed(rateLimitKey, rateLimitPolicy);
+    this.buckets = object.map('rate_buckets').typed(hmAddr, rateLimitEntry);
     this.servers = object.map('dns_servers').typed(hmAddr, arrayIndex);
     this.config = object.map('dns_config').typed(arrayIndex, dnsFilterConfig);
     this.stats = object.map('dns_stats').perCpuTyped(arrayIndex, dnsFilterStats);

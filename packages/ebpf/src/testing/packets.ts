@@ -80,3 +80,73 @@ export function udp6ChecksumValid(frame: Buffer): boolean {
   pseudo[39] = 17;
   return onesComplementSum(udp, onesComplementSum(pseudo)) === 0xffff;
 }
+
+/** A DNS response frame taken apart, for assertions. */
+export interface ParsedResponse {
+  readonly ethDst: string;
+  readonly ethSrc: string;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** IPv4 header checksum valid (true for IPv6, which has none). */
+  readonly ipChecksumValid: boolean;
+  /** IP total length or payload length agrees with the frame. */
+  readonly lengthsConsistent: boolean;
+  readonly udpChecksum: number;
+  readonly id: number;
+  readonly flags: number;
+  readonly counts: readonly [number, number, number, number];
+  /** The question section's bytes as they appear in the response. */
+  readonly question: Buffer;
+  readonly answers: ReadonlyArray<{ readonly pointer: number; readonly type: number; readonly ttl: number; readonly rdata: Buffer }>;
+  /** The OPT record's UDP payload size, when there is one. */
+  readonly optPayload: number | undefined;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function ipText(b: Buffer): string {
+  if (b.length === 4) return [...b].join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** Parses an Ethernet/IP/UDP/DNS response frame (no name compression except answer pointers). */
+export function parseResponse(frame: Buffer): ParsedResponse {
+  const v4 = frame.readUInt16BE(12) === 0x0800;
+  const ipLen = v4 ? 20 : 40;
+  const ip = frame.subarray(14, 14 + ipLen);
+  const udp = frame.subarray(14 + ipLen, 22 + ipLen);
+  const dns = frame.subarray(22 + ipLen);
+  let pos = 12;
+  while (dns[pos] !== 0) pos += (dns[pos] ?? 0) + 1;
+  pos += 5;
+  const question = dns.subarray(12, pos);
+  const counts = [dns.readUInt16BE(4), dns.readUInt16BE(6), dns.readUInt16BE(8), dns.readUInt16BE(10)] as const;
+  const answers = [];
+  for (let i = 0; i < counts[1]; i++) {
+    const rdlen = dns.readUInt16BE(pos + 10);
+    answers.push({ pointer: dns.readUInt16BE(pos), type: dns.readUInt16BE(pos + 2), ttl: dns.readUInt32BE(pos + 6), rdata: dns.subarray(pos + 12, pos + 12 + rdlen) });
+    pos += 12 + rdlen;
+  }
+  const optPayload = counts[3] === 1 && dns[pos] === 0 && dns.readUInt16BE(pos + 1) === 41 ? dns.readUInt16BE(pos + 3) : undefined;
+  return {
+    ethDst: hex(frame.subarray(0, 6)),
+    ethSrc: hex(frame.subarray(6, 12)),
+    src: ipText(v4 ? ip.subarray(12, 16) : ip.subarray(8, 24)),
+    dst: ipText(v4 ? ip.subarray(16, 20) : ip.subarray(24, 40)),
+    srcPort: udp.readUInt16BE(0),
+    dstPort: udp.readUInt16BE(2),
+    ipChecksumValid: v4 ? onesComplementSum(ip) === 0xffff : true,
+    lengthsConsistent: (v4 ? ip.readUInt16BE(2) === frame.length - 14 : ip.readUInt16BE(4) === frame.length - 54) && udp.readUInt16BE(4) === frame.length - 14 - ipLen,
+    udpChecksum: udp.readUInt16BE(6),
+    id: dns.readUInt16BE(0),
+    flags: dns.readUInt16BE(2),
+    counts,
+    question,
+    answers,
+    optPayload,
+  };
+}
