@@ -18,7 +18,7 @@ import type { ProgramStatistics } from '../object/bpf-program.js';
 import { formatAddress, parseAddress } from '../policy/address.js';
 import { DnsAnswerCache, type CachedAnswer } from '../policy/dns-cache.js';
 import { DatapathPolicy, type BlockRule, type RateLimitRule } from '../policy/datapath-policy.js';
-import { EventHub } from './event-hub.js';
+import type { EventHub } from './event-hub.js';
 
 /** What the kernel side adds; see kernel-backend.ts. */
 export interface KernelBackend {

@@ -1,35 +1,36 @@
 import { createRequire } from 'node:module';
+import type KoffiModule from 'koffi';
 import { EbpfError, EbpfErrorCode } from '../errors.js';
+import { sharedState } from './shared-state.js';
 
 /** The koffi module's type (loaded lazily: its native binary is an optional dependency). */
-export type Koffi = typeof import('koffi').default;
+export type Koffi = typeof KoffiModule;
 
 /** A native pointer as koffi 3 returns it; `null` for NULL. */
 export type Pointer = bigint;
 
-let koffi: Koffi | undefined;
-let failure: string | undefined;
+const state = sharedState('koffi', () => ({ koffi: undefined as Koffi | undefined, failure: undefined as string | undefined }));
 
 /**
  * Loads koffi on first use. It is not imported at module load, so this package (and its userspace
  * datapath) works on machines where koffi's native binary is absent.
  */
 export function loadKoffi(): Koffi {
-  if (koffi) return koffi;
-  if (failure) throw new EbpfError(EbpfErrorCode.Unavailable, failure);
+  if (state.koffi) return state.koffi;
+  if (state.failure) throw new EbpfError(EbpfErrorCode.Unavailable, state.failure);
   if (process.platform !== 'linux') {
-    failure = `eBPF needs Linux; this is ${process.platform}`;
-    throw new EbpfError(EbpfErrorCode.Unavailable, failure);
+    state.failure = `eBPF needs Linux; this is ${process.platform}`;
+    throw new EbpfError(EbpfErrorCode.Unavailable, state.failure);
   }
   try {
     const require = createRequire(import.meta.url);
-    koffi = require('koffi') as Koffi;
-    return koffi;
+    state.koffi = require('koffi') as Koffi;
+    return state.koffi;
   } catch (cause) {
-    failure =
+    state.failure =
       "koffi (the FFI library the eBPF bindings use) could not be loaded: install dependencies without '--omit=optional', " +
       `so that its native binary for ${process.platform}-${process.arch} is present`;
-    throw new EbpfError(EbpfErrorCode.Unavailable, failure, { cause });
+    throw new EbpfError(EbpfErrorCode.Unavailable, state.failure, { cause });
   }
 }
 

@@ -6,6 +6,7 @@
 import { EbpfError, EbpfErrorCode } from '../errors.js';
 import { loadKoffi, type Koffi, type Pointer } from './koffi.js';
 import { installPrintCallback } from './print.js';
+import { sharedState } from './shared-state.js';
 import { declareStructs, type Structs } from './structs.js';
 
 type Ptr = Pointer | null;
@@ -96,13 +97,12 @@ export interface Libbpf {
   sysconf(name: number): number;
 }
 
-let bindings: Libbpf | undefined;
-let failure: EbpfError | undefined;
+const state = sharedState('libbpf', () => ({ bindings: undefined as Libbpf | undefined, failure: undefined as string | undefined }));
 
 /** Loads libbpf.so.1 on first use; throws `E_EBPF_UNAVAILABLE` saying what is missing. */
 export function libbpf(): Libbpf {
-  if (bindings) return bindings;
-  if (failure) throw failure;
+  if (state.bindings) return state.bindings;
+  if (state.failure) throw new EbpfError(EbpfErrorCode.Unavailable, state.failure);
   const koffi = loadKoffi();
   let lib: ReturnType<Koffi['load']>;
   let libc: ReturnType<Koffi['load']>;
@@ -110,12 +110,8 @@ export function libbpf(): Libbpf {
     lib = koffi.load('libbpf.so.1');
     libc = koffi.load('libc.so.6');
   } catch (cause) {
-    failure = new EbpfError(
-      EbpfErrorCode.Unavailable,
-      'libbpf.so.1 could not be loaded: install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1; Fedora: dnf install libbpf)',
-      { cause },
-    );
-    throw failure;
+    state.failure = 'libbpf.so.1 could not be loaded: install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1; Fedora: dnf install libbpf)';
+    throw new EbpfError(EbpfErrorCode.Unavailable, state.failure, { cause });
   }
   const structs = declareStructs(koffi);
   const f = (proto: string) => lib.func(proto) as unknown as (...args: never[]) => never;
@@ -123,10 +119,10 @@ export function libbpf(): Libbpf {
   const major = f('uint32_t libbpf_major_version(void)') as () => number;
   const minor = f('uint32_t libbpf_minor_version(void)') as () => number;
   if (major() < 1) {
-    failure = new EbpfError(EbpfErrorCode.Unavailable, `libbpf ${major()}.${minor()} is too old: install libbpf 1.0 or newer`);
-    throw failure;
+    state.failure = `libbpf ${major()}.${minor()} is too old: install libbpf 1.0 or newer`;
+    throw new EbpfError(EbpfErrorCode.Unavailable, state.failure);
   }
-  bindings = {
+  const bindings: Libbpf = {
     koffi,
     structs,
     version: `${major()}.${minor()}`,
@@ -211,6 +207,7 @@ export function libbpf(): Libbpf {
     sysconf: c('long sysconf(int name)'),
   } as Libbpf;
   installPrintCallback(koffi, lib, libc);
+  state.bindings = bindings;
   return bindings;
 }
 

@@ -4,6 +4,7 @@
  * (the verifier log included) instead of it going to stderr.
  */
 import type { Koffi } from './koffi.js';
+import { sharedState } from './shared-state.js';
 
 /** libbpf's print levels. */
 export type LibbpfLogLevel = 'warn' | 'info' | 'debug';
@@ -13,23 +14,21 @@ const LEVELS: readonly LibbpfLogLevel[] = ['warn', 'info', 'debug'];
 /** Receives libbpf's messages that are not captured by a call in progress. */
 export type LibbpfLogSink = (level: LibbpfLogLevel, message: string) => void;
 
-let sink: LibbpfLogSink | undefined;
-const captures: string[][] = [];
-let registered: unknown;
+const state = sharedState('print', () => ({ sink: undefined as LibbpfLogSink | undefined, captures: [] as string[][], registered: undefined as unknown }));
 
 /** Sends libbpf's messages (outside calls that capture them) to `fn`; `undefined` silences them. */
 export function setLibbpfLogSink(fn: LibbpfLogSink | undefined): void {
-  sink = fn;
+  state.sink = fn;
 }
 
 /** Runs a synchronous libbpf call and returns what libbpf printed during it (warnings and info). */
 export function captureLibbpfLog<T>(fn: () => T): { readonly result: T; readonly log: string[] } {
   const log: string[] = [];
-  captures.push(log);
+  state.captures.push(log);
   try {
     return { result: fn(), log };
   } finally {
-    captures.pop();
+    state.captures.pop();
   }
 }
 
@@ -48,7 +47,7 @@ export function verifierLogOf(log: readonly string[]): string | undefined {
 
 /** Registers the print callback with libbpf (once). */
 export function installPrintCallback(koffi: Koffi, lib: ReturnType<Koffi['load']>, libc: ReturnType<Koffi['load']>): void {
-  if (registered) return;
+  if (state.registered) return;
   const proto = koffi.proto('int libbpf_print_fn_t(int level, void *format, void *args)');
   const setPrint = lib.func('void *libbpf_set_print(libbpf_print_fn_t *fn)') as (fn: unknown) => unknown;
   const vsnprintf = libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, void *format, void *args)') as (
@@ -58,14 +57,14 @@ export function installPrintCallback(koffi: Koffi, lib: ReturnType<Koffi['load']
     args: unknown,
   ) => number;
   const buffer = Buffer.alloc(64 * 1024);
-  registered = koffi.register((level: number, format: unknown, args: unknown) => {
+  state.registered = koffi.register((level: number, format: unknown, args: unknown) => {
     const n = vsnprintf(buffer, buffer.length, format, args);
     const message = buffer.toString('utf8', 0, Math.max(0, Math.min(n, buffer.length - 1)));
-    const capture = captures[captures.length - 1];
+    const capture = state.captures[state.captures.length - 1];
     const name = LEVELS[level] ?? 'debug';
     if (capture && name !== 'debug') capture.push(message);
-    else sink?.(name, message);
+    else state.sink?.(name, message);
     return 0;
   }, koffi.pointer(proto));
-  setPrint(registered);
+  setPrint(state.registered);
 }
