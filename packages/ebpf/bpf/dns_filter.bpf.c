@@ -58,11 +58,14 @@ struct dns_cache_key {
 	__u16 reserved;
 };
 
-/* A cached answer: up to 8 addresses of one type, valid until expires_at_ns. */
+/*
+ * A cached answer: up to 8 addresses of one type, valid until expires_at_ns. The program only
+ * reads entries (no hit counter): a write per answer would bounce the entry's cache line between
+ * CPUs answering the same hot name. Per-source and global counters are per CPU instead.
+ */
 struct dns_cache_entry {
 	__u64 expires_at_ns; /* CLOCK_MONOTONIC; the answer's TTL counts down to it */
 	__u64 consensus_seq; /* the consensus sequence that committed the answer, 0 if local */
-	__u64 hits; /* queries answered from this entry */
 	__u16 count; /* addresses in rdata */
 	__u16 rdata_len; /* 4 (A) or 16 (AAAA) */
 	__u32 reserved;
@@ -527,7 +530,6 @@ static __always_inline enum query_outcome inspect_query(struct xdp_md *ctx, cons
 	}
 	if (build_reply(sc, entry, now))
 		goto out;
-	__sync_fetch_and_add(&entry->hits, 1);
 	disposition = DISPOSITION_ANSWERED;
 
 out:

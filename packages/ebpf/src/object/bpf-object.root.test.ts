@@ -50,7 +50,7 @@ describe.skipIf(!!skip)('libbpf bindings', () => {
     expect(() => obj.map('blocklist').fd).toThrow('has no fd until the object is loaded');
     obj.load();
     expect(obj.programs().map((p) => [p.name, p.section, p.type])).toEqual([['dns_filter', 'xdp', 'xdp']]);
-    expect(obj.map('dns_cache').info).toEqual({ name: 'dns_cache', type: 'lru_hash', keySize: 132, valueSize: 160, maxEntries: 65536 });
+    expect(obj.map('dns_cache').info).toEqual({ name: 'dns_cache', type: 'lru_hash', keySize: 132, valueSize: 152, maxEntries: 65536 });
     expect(obj.maps().map((m) => m.info.name)).toContain('events');
     expect(() => obj.program('nope')).toThrow("BPF object 'dns_filter' has no program 'nope'; it has: dns_filter");
     obj.close();

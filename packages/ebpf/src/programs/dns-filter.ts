@@ -125,7 +125,7 @@ export class DnsFilterProgram {
     answer.rdata.forEach((r, i) => rdata.set(r, i * 16));
     this.cache.update(
       { qname: answer.wire, qtype: answer.entry.type === 'A' ? 1 : 28, reserved: 0 },
-      { expires_at_ns: expiresAtNs, consensus_seq: consensusSeq, hits: 0n, count: answer.rdata.length, rdata_len: answer.entry.type === 'A' ? 4 : 16, reserved: 0, rdata },
+      { expires_at_ns: expiresAtNs, consensus_seq: consensusSeq, count: answer.rdata.length, rdata_len: answer.entry.type === 'A' ? 4 : 16, reserved: 0, rdata },
     );
   }
 

@@ -46,7 +46,6 @@ export const dnsCacheKey = struct('dns_cache_key', { qname: bytes(DNS_QNAME_MAX)
 export const dnsCacheEntry = struct('dns_cache_entry', {
   expires_at_ns: u64,
   consensus_seq: u64,
-  hits: u64,
   count: u16,
   rdata_len: u16,
   reserved: u32,
