@@ -5,7 +5,7 @@
 // Run as root: npm run bench -w @hypermesh/ebpf   (writes docs/benchmarks.md, section "ebpf")
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineLine, writeBenchSection } from '../../../scripts/bench-report.mjs';
@@ -18,9 +18,9 @@ import { dnsQuery, udpFrame } from '../src/testing/packets.js';
 
 const NAMES = 1_000;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CLIENT_THREADS = 2;
-const CLIENTS = 8;
-const OUTSTANDING = 500;
+const CLIENT_THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
+const OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 500);
 const TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 interface DnsperfResult {
@@ -108,6 +108,7 @@ async function measureServer(ns: VethNamespace, pid: number, address: string, po
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('the eBPF benchmark needs root (XDP, network namespaces)');
+  const loadBefore = loadavg()[0]?.toFixed(1);
   const dir = mkdtempSync(join(tmpdir(), 'hm-ebpf-bench-'));
   const ns = await createVethNamespace();
   const children: ChildProcess[] = [];
@@ -174,7 +175,9 @@ The XDP fast path (\`dns_filter\`, generic mode on a veth pair, cache hits answe
 against a userspace server — the node:dgram responder of the package's tests (\`@hypermesh/plugin-dns-ct\`
 has not landed) — and unbound, all answering the same ${NAMES} A records, measured one after the other in one run.
 dnsperf runs in a network namespace on the far end of the veth and shares the machine's 2 cores with
-the servers, so it caps the offered load: the CPU cost per answered query is the fairer comparison.
+the servers (and with other engineers' builds: load average ${loadBefore} when this run started), so it caps the
+offered load — generic XDP even runs on the CPU that sent the query, dnsperf's — and the CPU cost per answered
+query is the fairer comparison.
 
 \`${xdpResult.command}\` (${SECONDS} s per server, after a warm-up run)
 
