@@ -37,6 +37,8 @@ export const datapathPlugin = definePlugin({
     const clock = ctx.use(clockRef);
     const hub = new EventHub(config.eventQueue);
     let capabilities = chooseCapabilities(config);
+    // The programs load here, not at start: the mode must be settled when the service is provided,
+    // since consumers read capabilities() in their own setup. Attaching to interfaces waits for start.
     let kernel: KernelBackend | undefined;
     if (capabilities.mode === 'kernel') {
       try {

@@ -209,15 +209,17 @@ export class RawBpfMap {
     if (ret < 0) this.#fail(`batch update (${count[0]} of ${entries.length} done)`, ret);
   }
 
-  /** Deletes many keys in one syscall where supported; returns how many were deleted. */
+  /** Deletes many keys in one syscall where supported; returns how many were deleted (absent keys are skipped). */
   deleteBatch(keys: readonly Uint8Array[]): number {
     if (keys.length === 0) return 0;
     if (!this.supportsBatch || this.info.type.includes('array')) return keys.filter((k) => this.delete(k)).length;
     const count = [keys.length];
     const ret = this.#lib.mapDeleteBatch(this.fd, Buffer.concat(keys), count, null);
-    if (ret === -ENOENT) return count[0] ?? 0;
+    const done = count[0] ?? 0;
+    // the kernel stops at the first absent key: carry on after it, key by key
+    if (ret === -ENOENT) return done + keys.slice(done + 1).filter((k) => this.delete(k)).length;
     if (ret < 0) this.#fail('batch delete', ret);
-    return count[0] ?? 0;
+    return done;
   }
 
   /** Deletes every entry; returns how many there were. */

@@ -264,12 +264,21 @@ export class RingBufferReader<T> implements AsyncIterable<T> {
       cons += Math.ceil((length + HEADER_LEN) / 8) * 8;
       this.#received++;
       n++;
-      const value = header & DISCARD_BIT ? undefined : this.#decode(this.#data, offset + HEADER_LEN, length);
+      const value = header & DISCARD_BIT ? undefined : this.#safeDecode(offset + HEADER_LEN, length);
       if (value === undefined) this.#skipped++;
       else deliver(value);
     }
     consumed = BigInt(cons);
     Atomics.store(this.#consumerPos, 0, consumed);
+  }
+
+  /** The ring is written by a BPF program: a record the decoder cannot take is skipped, never thrown. */
+  #safeDecode(offset: number, length: number): T | undefined {
+    try {
+      return this.#decode(this.#data, offset, length);
+    } catch {
+      return undefined;
+    }
   }
 
   #mmapError(map: RawBpfMap, what: string): EbpfError {
