@@ -109,6 +109,24 @@ static __always_inline void swap_eth(struct ethhdr *eth)
 	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
 }
 
+/* Grows or shrinks the packet to the reply's size; returns the new frame length, or 0 when it cannot. */
+static __always_inline __u32 resize_to_reply(struct xdp_md *ctx, struct dns_scratch *sc, __u32 dns_off)
+{
+	__u32 new_len = dns_off + reply_dns_len(sc);
+	int delta = (int)new_len - (int)(ctx->data_end - ctx->data);
+	return bpf_xdp_adjust_tail(ctx, delta) ? 0 : new_len; /* packet pointers must be loaded again */
+}
+
+/* Sends the datagram back where it came from: ports swapped, the new length, checksum zeroed. */
+static __always_inline void turn_udp(struct udphdr *udp, __u32 udp_len)
+{
+	__be16 port = udp->source;
+	udp->source = udp->dest;
+	udp->dest = port;
+	udp->len = bpf_htons(udp_len);
+	udp->check = 0;
+}
+
 static __always_inline __u16 csum_fold(__u64 sum)
 {
 #pragma unroll
@@ -119,9 +137,8 @@ static __always_inline __u16 csum_fold(__u64 sum)
 
 static __always_inline int answer_ipv4(struct xdp_md *ctx, struct dns_scratch *sc, __u32 dns_off)
 {
-	__u32 new_len = dns_off + reply_dns_len(sc);
-	int delta = (int)new_len - (int)(ctx->data_end - ctx->data);
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	__u32 new_len = resize_to_reply(ctx, sc, dns_off);
+	if (!new_len)
 		return -1;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -143,11 +160,7 @@ static __always_inline int answer_ipv4(struct xdp_md *ctx, struct dns_scratch *s
 	for (int i = 0; i < (int)sizeof(*ip) / 2; i++)
 		sum += words[i];
 	ip->check = csum_fold(sum);
-	__be16 port = udp->source;
-	udp->source = udp->dest;
-	udp->dest = port;
-	udp->len = bpf_htons(new_len - sizeof(*eth) - sizeof(*ip));
-	udp->check = 0; /* optional over IPv4 (RFC 768) */
+	turn_udp(udp, new_len - sizeof(*eth) - sizeof(*ip)); /* its checksum is optional over IPv4 (RFC 768) */
 	return write_dns_reply(ctx, dns_off, sc);
 }
 
@@ -190,9 +203,8 @@ static __always_inline int udp6_checksum(struct xdp_md *ctx, struct dns_scratch 
 
 static __always_inline int answer_ipv6(struct xdp_md *ctx, struct dns_scratch *sc, __u32 dns_off)
 {
-	__u32 new_len = dns_off + reply_dns_len(sc);
-	int delta = (int)new_len - (int)(ctx->data_end - ctx->data);
-	if (bpf_xdp_adjust_tail(ctx, delta))
+	__u32 new_len = resize_to_reply(ctx, sc, dns_off);
+	if (!new_len)
 		return -1;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -208,11 +220,7 @@ static __always_inline int answer_ipv6(struct xdp_md *ctx, struct dns_scratch *s
 	__u32 udp_len = new_len - sizeof(*eth) - sizeof(*ip6);
 	ip6->payload_len = bpf_htons(udp_len);
 	ip6->hop_limit = REPLY_HOP_LIMIT;
-	__be16 port = udp->source;
-	udp->source = udp->dest;
-	udp->dest = port;
-	udp->len = bpf_htons(udp_len);
-	udp->check = 0;
+	turn_udp(udp, udp_len);
 	if (write_dns_reply(ctx, dns_off, sc))
 		return -1;
 	return udp6_checksum(ctx, sc, sizeof(*eth) + sizeof(*ip6), udp_len);
