@@ -12,6 +12,8 @@ export const GATEWAY = '@hypermesh/plugin-gateway';
 export const GRPC = '@hypermesh/plugin-grpc';
 /** npm name of the DNS/CT plugin. */
 export const DNS_CT = '@hypermesh/plugin-dns-ct';
+/** npm name of the datapath plugin. */
+export const EBPF = '@hypermesh/ebpf';
 
 /** TLS material of one node for the gRPC transport: PEM text or file paths. */
 export interface NodeTls {
@@ -107,4 +109,21 @@ export function dnsSlice(section: Record<string, unknown>, placement: DnsPlaceme
   if (placement === false) return { ...section, enabled: false };
   const listen = placement.listen ?? offsetPort(typeof section.listen === 'string' ? section.listen : '127.0.0.1:5353', placement.portOffset ?? 0);
   return { ...section, listen };
+}
+
+/**
+ * The datapath slice for one node, from `spec.networking.ebpf_programs`: the interfaces named there
+ * (the plugin attaches its shipped XDP `dns_filter` and TC `flow_stats` programs to them) and the
+ * DNS port. Only a node that serves DNS to clients attaches: several nodes of one host on one
+ * interface would replace each other's programs. The cluster's own slice is merged over it.
+ */
+export function datapathSlice(cluster: ClusterConfig, servesDns: boolean, dnsListen: string | undefined): Record<string, unknown> {
+  const user = isRecord(cluster.spec.plugins[EBPF]) ? cluster.spec.plugins[EBPF] : {};
+  const interfaces = [...new Set(cluster.spec.networking.ebpf_programs.flatMap((p) => (p.interface === undefined ? [] : [p.interface])))];
+  const listen = dnsListen ?? cluster.spec.dns_ct.listen;
+  return {
+    interfaces: servesDns ? interfaces.map((name) => ({ name })) : [],
+    dnsPort: Number(listen.slice(listen.lastIndexOf(':') + 1)) || 53,
+    ...user,
+  };
 }

@@ -6,6 +6,9 @@ import { offsetPort } from './node-ids.js';
 import type { PluginSource } from './plugin-catalog.js';
 import { startCluster, type RunningCluster } from './start-cluster.js';
 import { grpcTransportPlugin } from '@hypermesh/plugin-grpc';
+import { datapathPlugin } from '@hypermesh/ebpf';
+import { datapathRef } from '@hypermesh/runtime';
+import { datapathSlice } from './config-slices.js';
 import { closedPort } from '../testing/run-hypermesh.js';
 
 // startCluster / assembleNode in process, with a plugin source that knows only the plugins given
@@ -112,6 +115,24 @@ describe('startCluster and assembleNode', () => {
     }
     const health = await running.nodes[0]!.node.health();
     expect(health.plugins.find((p) => p.name === '@hypermesh/plugin-grpc')).toMatchObject({ status: 'ok', detail: '3 of 3 peers up' });
+  });
+
+  it('places the datapath when spec.networking.ebpf_programs asks for it; only the DNS node attaches', async () => {
+    const doc = cluster(
+      [
+        '  networking:',
+        '    ebpf_programs: [{ name: dns_filter, attach_point: xdp, interface: hm-none0 }, { name: flow_stats, attach_point: tc_ingress, interface: hm-none0 }]',
+        "  plugins: { '@hypermesh/ebpf': { mode: userspace } }",
+      ].join('\n'),
+    );
+    expect(datapathSlice(doc, true, '127.0.0.1:5300')).toEqual({ interfaces: [{ name: 'hm-none0' }], dnsPort: 5300, mode: 'userspace' });
+    expect(datapathSlice(doc, false, undefined)).toEqual({ interfaces: [], dnsPort: 5353, mode: 'userspace' });
+    // userspace mode: nothing is loaded into the kernel, so the test cannot disturb the machine.
+    running = await startCluster(doc, { pluginSource: only({ '@hypermesh/ebpf': datapathPlugin }), gateway: 'none', logger: createDefaultLogger('silent') });
+    for (const n of running.nodes) {
+      expect(n.plugins.map((p) => p.name)).toEqual(['@hypermesh/ebpf']);
+      expect(n.node.get(datapathRef).capabilities().mode).toBe('userspace');
+    }
   });
 
   it('refuses the grpc transport without node addresses', async () => {
