@@ -18,7 +18,7 @@ import { CliError, CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { ClusterFiles } from './cluster-files.js';
 import { clusterNodeIds } from './node-ids.js';
-import { isRecord, datapathSlice, DNS_CT, dnsSlice, EBPF, GATEWAY, gatewaySlice, GRPC, grpcSlice, type DnsPlacement, type GatewayPlacement, type NodeTls } from './config-slices.js';
+import { isRecord, datapathSlice, DNS_CT, dnsSlice, EBPF, SCHEDULER, schedulerSlice, GATEWAY, gatewaySlice, GRPC, grpcSlice, type DnsPlacement, type GatewayPlacement, type NodeTls } from './config-slices.js';
 import { defaultPluginSource, loadPlugin, PLUGIN_CATALOG, type MissingPlugin, type PluginSource } from './plugin-catalog.js';
 
 
@@ -116,6 +116,7 @@ export async function assembleNode(cluster: ClusterConfig, nodeId: string, optio
   for (const name of loadedNames) if (sections[name] !== undefined) config[name] = sections[name];
   if (loadedNames.has(GATEWAY) && options.gateway !== false) config[GATEWAY] = gatewaySlice(cluster, nodeId, options.gateway ?? {}, options.files);
   if (loadedNames.has(DNS_CT) && isRecord(config[DNS_CT])) config[DNS_CT] = dnsSlice(config[DNS_CT], options.dns ?? {});
+  if (loadedNames.has(SCHEDULER)) config[SCHEDULER] = schedulerSlice(cluster, nodeId);
   if (loadedNames.has(EBPF)) {
     const dnsConfig = config[DNS_CT];
     config[EBPF] = datapathSlice(cluster, options.dns !== false, isRecord(dnsConfig) && typeof dnsConfig.listen === 'string' ? dnsConfig.listen : undefined);

@@ -14,6 +14,8 @@ export const GRPC = '@hypermesh/plugin-grpc';
 export const DNS_CT = '@hypermesh/plugin-dns-ct';
 /** npm name of the datapath plugin. */
 export const EBPF = '@hypermesh/ebpf';
+/** npm name of the scheduler plugin. */
+export const SCHEDULER = '@hypermesh/plugin-scheduler';
 
 /** TLS material of one node for the gRPC transport: PEM text or file paths. */
 export interface NodeTls {
@@ -126,4 +128,18 @@ export function datapathSlice(cluster: ClusterConfig, servesDns: boolean, dnsLis
     dnsPort: Number(listen.slice(listen.lastIndexOf(':') + 1)) || 53,
     ...user,
   };
+}
+
+/**
+ * The scheduler slice for one node: the node's labels (`spec.nodes[].labels`) and the host its
+ * workloads are reachable at (the host of `spec.nodes[].address`, else 127.0.0.1), under the
+ * cluster's own slice (cluster-wide settings such as quotas and framework weights); a `node`
+ * section there is merged field by field.
+ */
+export function schedulerSlice(cluster: ClusterConfig, nodeId: string): Record<string, unknown> {
+  const user = isRecord(cluster.spec.plugins[SCHEDULER]) ? cluster.spec.plugins[SCHEDULER] : {};
+  const entry = cluster.spec.nodes?.find((n) => n.id === nodeId);
+  const host = entry?.address === undefined ? '127.0.0.1' : entry.address.slice(0, entry.address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  const userNode = isRecord(user.node) ? user.node : {};
+  return { ...user, node: { labels: entry?.labels ?? {}, address: host, ...userNode } };
 }
