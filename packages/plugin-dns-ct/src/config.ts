@@ -6,6 +6,7 @@
  */
 import { durationSchema, quantitySchema } from '@hypermesh/runtime';
 import { z } from 'zod';
+import { ctConfigSchema } from './ct/config.js';
 
 const domainName = z
   .string()
@@ -188,6 +189,8 @@ export const dnsCtConfigSchema = z.strictObject({
     })
     .prefault({}),
   certificate_binding: bindingSchema.prefault({}),
+  /** Certificate Transparency: trusted logs, CT policy, trust anchors, the monitor and the cluster's own log (see docs/ct.md). */
+  ct: ctConfigSchema.prefault({}),
 });
 
 /** The config as written (input of the schema). */

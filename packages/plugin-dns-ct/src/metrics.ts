@@ -27,6 +27,8 @@ export interface DnsCounters {
   certificateChecks: Record<string, number>;
   /** Open TCP/DoT connections and HTTP/2 sessions. */
   streamConnections: number;
+  /** Requests the cluster's CT log server refused, by method. */
+  ctLogRejected: Record<string, number>;
 }
 
 /** Fresh zeroed counters. */
@@ -41,6 +43,7 @@ export function createCounters(): DnsCounters {
     disagreements: {},
     certificateChecks: {},
     streamConnections: 0,
+    ctLogRejected: {},
   };
 }
 
@@ -105,6 +108,7 @@ export function registerMetrics(metrics: PluginMetrics, sources: MetricSources):
   counter('hypermesh_dns_rate_limited_total', 'Queries limited per client prefix, by action', 'action', () => counters.rateLimited);
   counter('hypermesh_dns_disagreements_total', 'Questions on which upstreams or replicas disagreed, by mode', 'mode', () => counters.disagreements);
   counter('hypermesh_dns_certificate_checks_total', 'Certificate checks of names bound to certificates, by outcome', 'outcome', () => counters.certificateChecks);
+  counter('hypermesh_ct_log_rejected_total', 'Requests the cluster CT log server refused, by API method', 'method', () => counters.ctLogRejected);
   gauge('hypermesh_dns_stream_connections', 'Open TCP, DoT and DoH connections', undefined, () => counters.streamConnections);
   counter('hypermesh_dns_cache_hits_total', 'Cache lookups answered from fresh entries', undefined, () => cache().stats.hits);
   counter('hypermesh_dns_cache_misses_total', 'Cache lookups without a fresh entry', undefined, () => cache().stats.misses);

@@ -12,6 +12,7 @@ import {
 } from '@hypermesh/runtime';
 import { ClusterAgreement } from './agreement/cluster-agreement.js';
 import { CertificateBinding } from './binding/certificate-binding.js';
+import { createCtComponents } from './ct/ct-components.js';
 import { DnsCache } from './cache/dns-cache.js';
 import { dnsCtConfigSchema, type DnsCtConfig } from './config.js';
 import { DnsCtError, DnsCtErrorCode, PLUGIN_NAME } from './errors.js';
@@ -83,7 +84,7 @@ export const dnsCtPlugin = definePlugin({
   description: 'DNS server (UDP/TCP/DoT/DoH), resolver chain, cache, service-discovery zone and names bound to certificates',
   requires: { runtime: '^0.1.0' },
   optionalServices: [consensusRef, datapathRef, certificatesRef],
-  provides: [resolverRef, dnsServerRef],
+  provides: [resolverRef, dnsServerRef, certificatesRef],
   config: dnsCtConfigSchema,
   setup(ctx) {
     const config = ctx.config;
@@ -174,6 +175,14 @@ export const dnsCtPlugin = definePlugin({
         { name: 'rate-limit', order: 'post' },
       );
     }
+    const ct = createCtComponents(config.ct, {
+      clock,
+      hooks: ctx.hooks,
+      logger: ctx.logger,
+      followUrls: config.ct_logs,
+      onLogServerRejected: (method) => bump(counters.ctLogRejected, method),
+    });
+    ctx.provide(certificatesRef, ct.certificates);
     if (config.ct_policy !== 'off') {
       const b = config.certificate_binding;
       const binding = new CertificateBinding({
@@ -229,6 +238,7 @@ export const dnsCtPlugin = definePlugin({
         else publish.catch((err) => ctx.logger.error({ err }, 'the configured zone records did not commit'));
       }
       await forwarder.start();
+      await ct.start();
       if (config.enabled) {
         const bound = await server.start();
         ctx.logger.info({ ...bound, forwarders: config.forwarders, domain: config.domain, agreement: config.agreement }, 'DNS server listening');
@@ -238,6 +248,7 @@ export const dnsCtPlugin = definePlugin({
       await server.stop();
       forwarder.close();
       cluster?.close();
+      await ct.stop();
     });
     ctx.onHealthCheck(() => {
       const down = forwarder.upstreams.filter((u) => u.downUntil > now());

@@ -29,6 +29,37 @@ export async function selfSignedCertificate(dir: string, names: readonly string[
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
 
+/** A test CA and leaf certificates it issues, made by openssl (PEM texts and files). */
+export interface TestPki {
+  readonly caCert: string;
+  /** Issues a server certificate for `names` (the first is the CN), signed by the CA. */
+  issue(names: readonly string[], file: string): Promise<{ cert: string; key: string }>;
+}
+
+/** Creates a CA in `dir` (basicConstraints CA, keyCertSign) for issuing test server certificates. */
+export async function testPki(dir: string): Promise<TestPki> {
+  const caKey = join(dir, 'ca.key');
+  const caCert = join(dir, 'ca.crt');
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '2',
+    '-subj', '/CN=HyperMesh Test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  return {
+    caCert: readFileSync(caCert, 'utf8'),
+    async issue(names, file) {
+      const key = join(dir, `${file}.key`);
+      const csr = join(dir, `${file}.csr`);
+      const cert = join(dir, `${file}.crt`);
+      const ext = join(dir, `${file}.ext`);
+      const san = names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+      writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+      await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${names[0]}`]);
+      await run('openssl', ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+      return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+    },
+  };
+}
+
 /** What kdig printed, parsed. */
 export interface KdigResult {
   readonly status: string;
