@@ -20,7 +20,7 @@ const TYPES = ['A', 'AAAA', 'TXT', 'SRV', 'ANY', 'SOA', 'NS', 'MX', 'CAA'] as co
 
 function validQuery(r: Random): Buffer {
   const edns = r.chance(0.5) ? [{ type: 'OPT', name: '.', udpPayloadSize: r.pick([512, 1232, 4096, 65535]) } as packet.Answer] : [];
-  return packet.encode({ id: r.int(0x10000), type: 'query', flags: packet.RECURSION_DESIRED, questions: [{ name: r.pick(NAMES), type: r.pick(TYPES) }], additionals: edns });
+  return packet.encode({ id: r.int(0x10000), type: 'query', flags: packet.RECURSION_DESIRED, questions: [{ name: r.pick(NAMES), type: r.pick(TYPES) as packet.RecordType }], additionals: edns });
 }
 
 /** One hostile message: mutations of valid queries and structured attacks on the parser. */
@@ -78,7 +78,7 @@ function hostile(r: Random): Buffer {
 
 function check(response: Buffer, problems: string[]): void {
   try {
-    const p = packet.decode(response);
+    const p = packet.decode(response) as packet.DecodedPacket & { rcode?: string };
     if (p.type !== 'response') problems.push('an answer without QR');
     if (!ALLOWED_RCODES.has(p.rcode ?? '') && !(p.additionals ?? []).some((a) => a.type === 'OPT')) problems.push(`rcode ${p.rcode}`);
   } catch (err) {
@@ -100,7 +100,7 @@ async function validQueryAnswered(port: number): Promise<boolean> {
         socket.send(q, port, '127.0.0.1');
       });
       if (answer !== undefined) {
-        const p = packet.decode(answer);
+        const p = packet.decode(answer) as packet.DecodedPacket & { rcode?: string };
         return p.id === 4242 && p.rcode === 'NOERROR' && (p.answers?.[0] as { data?: unknown })?.data === '10.0.0.1';
       }
     }
