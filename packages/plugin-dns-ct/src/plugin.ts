@@ -196,7 +196,15 @@ export const dnsCtPlugin = definePlugin({
         verdictTtlMs: b.verdict_ttl,
         onFailure: (name, reasons) => warn(`binding:${name}`, `certificate check of ${name} failed (${config.ct_policy})`, { reasons }),
       });
-      ctx.hooks.tap(dnsAnswerHook, binding.tap, { name: 'certificate-binding' });
+      // tapped only while the zone has bound names: otherwise dns.answer costs nothing per query
+      let untap: (() => void) | undefined;
+      store.onBindingsChange = (bound) => {
+        if (bound && untap === undefined) untap = ctx.hooks.tap(dnsAnswerHook, binding.tap, { name: 'certificate-binding' });
+        if (!bound && untap !== undefined) {
+          untap();
+          untap = undefined;
+        }
+      };
     }
 
     const handler = new QueryHandler({

@@ -40,6 +40,9 @@ export class ZoneStore {
   /** Bound name → the `_port._tcp.<name>` owners that hold TLSA records. */
   private readonly tlsaOwners = new Map<string, Set<string>>();
 
+  /** Called when the zone gains its first name bound to a certificate, or loses its last. */
+  onBindingsChange: ((hasBindings: boolean) => void) | undefined;
+
   constructor(readonly apex: ZoneApex) {}
 
   /** Adds or replaces RRsets: the entries of one name and type replace that RRset. */
@@ -94,8 +97,10 @@ export class ZoneStore {
   replace(entries: readonly ZoneEntry[], serial: number): void {
     this.rrsets.clear();
     this.below.clear();
+    const before = this.bound.size > 0;
     this.bound.clear();
     this.tlsaOwners.clear();
+    if (before) this.onBindingsChange?.(false);
     this.upsert(entries);
     this.serial = serial;
   }
@@ -188,8 +193,10 @@ export class ZoneStore {
     for (const owner of this.tlsaOwners.get(target) ?? []) ports.add(Number(TLSA_OWNER.exec(owner)![1]));
     let flagged = false;
     for (const rrset of this.rrsets.get(target)?.values() ?? []) if (rrset.some((e) => e.tls)) flagged = true;
+    const before = this.bound.size > 0;
     if (flagged || ports.size > 0) this.bound.set(target, ports);
     else this.bound.delete(target);
+    if (before !== this.bound.size > 0) this.onBindingsChange?.(this.bound.size > 0);
   }
 }
 

@@ -1,0 +1,210 @@
+// The DNS server against unbound, measured in one run with dnsperf: cache hits (throughput, CPU
+// per query, latency), the miss path through a loopback upstream (knot), and the cache hit rate on
+// a Zipf-distributed workload. Both servers forward to the same knot serving the same records.
+// Run: npm run bench -w @hypermesh/plugin-dns-ct   (writes docs/benchmarks.md, section "dns")
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createRandom } from '@hypermesh/runtime';
+import { machineLine, writeBenchSection } from '../../../scripts/bench-report.mjs';
+import { startKnot, startUnbound, tempDir, type Peer } from '../src/testing/peers.js';
+import { processCpuSeconds, repositoryRoot, startServerProcess, type ServerProcess } from '../src/testing/server-process.js';
+import { codecRows } from './codec.js';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.HM_BENCH_SECONDS ?? 10);
+const HOT_NAMES = 1_000;
+const MISS_QUERIES = 20_000;
+const ZIPF_NAMES = 10_000;
+const ZIPF_QUERIES = 100_000;
+const ZIPF_S = 1.0;
+const LATENCY_QPS = 10_000;
+
+interface PerfResult {
+  readonly qps: number;
+  readonly avgMs: number;
+  readonly p99Ms: number | undefined;
+  readonly lost: number;
+  readonly completed: number;
+  readonly cpuUsPerQuery: number;
+}
+
+/** Runs dnsperf against `port` and reads the server's CPU time (pid) around it. */
+async function dnsperf(port: number, pid: number, file: string, args: readonly string[], verbose = false): Promise<PerfResult> {
+  const cpu0 = processCpuSeconds(pid);
+  const { stdout } = await run('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-t', '2', ...(verbose ? ['-v'] : []), ...args], {
+    maxBuffer: 512 * 2 ** 20,
+  });
+  const cpu = processCpuSeconds(pid) - cpu0;
+  const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
+  const completed = num(/Queries completed:\s+(\d+)/);
+  let p99Ms: number | undefined;
+  if (verbose) {
+    const latencies = [...stdout.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000).sort((a, b) => a - b);
+    p99Ms = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
+  }
+  return {
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    avgMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    p99Ms,
+    lost: num(/Queries lost:\s+(\d+)/),
+    completed,
+    cpuUsPerQuery: (cpu / completed) * 1e6,
+  };
+}
+
+/** Starts the naive node:dgram responder (the floor of what any Node DNS server can cost). */
+function startNaive(): Promise<{ child: ChildProcess; port: number }> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'naive-responder.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve({ child, port: Number(/listening (\d+)/.exec(d.toString())![1]) }));
+    child.once('exit', (code) => reject(new Error(`naive responder exited with ${code}`)));
+  });
+}
+
+/** Zipf(s) sampler over ranks 0..n-1 (rank 0 most popular). */
+function zipf(n: number, s: number, seed: string): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) cdf[k] = sum += 1 / (k + 1) ** s;
+  const r = createRandom(seed);
+  return () => {
+    const x = r.next() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(2));
+const k = (n: number) => `${(n / 1000).toFixed(1)} k`;
+
+async function main(): Promise<void> {
+  const dir = tempDir('dns-bench');
+  let knot: Peer | undefined;
+  let unbound: Peer | undefined;
+  let ours: ServerProcess | undefined;
+  let naive: { child: ChildProcess; port: number } | undefined;
+  try {
+    knot = await startKnot('bench.example', ['$ORIGIN bench.example.', '$TTL 3600', '@ SOA ns hostmaster 1 3600 600 86400 60', '@ NS ns', 'ns A 127.0.0.1', '* A 192.0.2.1', ''].join('\n'));
+    unbound = await startUnbound({
+      forwardTo: [`127.0.0.1@${knot.port}`],
+      stubZone: 'bench.example',
+      extra: ['msg-cache-size: 64m', 'rrset-cache-size: 128m', 'so-rcvbuf: 4m', 'so-sndbuf: 4m'],
+    });
+    ours = await startServerProcess({ forwarders: [`127.0.0.1:${knot.port}`], cache_size: 200_000 });
+    naive = await startNaive();
+    const unboundPid = unbound.process.pid!;
+    const file = (name: string, lines: string[]) => {
+      const p = join(dir.path, name);
+      writeFileSync(p, `${lines.join('\n')}\n`);
+      return p;
+    };
+    const hot = file('hot.txt', Array.from({ length: HOT_NAMES }, (_, i) => `h${i}.bench.example A`));
+    const servers = [
+      { name: 'hypermesh', port: ours.port, pid: ours.pid },
+      { name: 'unbound', port: unbound.port, pid: unboundPid },
+    ];
+    const withNaive = [...servers, { name: 'naive', port: naive.port, pid: naive.child.pid! }];
+
+    // 1. cache hits: warm both caches, then saturate, then a fixed rate for latency
+    const hits: Record<string, PerfResult> = {};
+    const latency: Record<string, PerfResult> = {};
+    for (const s of servers) await dnsperf(s.port, s.pid, hot, ['-n', '1']);
+    for (const s of withNaive) hits[s.name] = await dnsperf(s.port, s.pid, hot, ['-l', String(SECONDS), '-q', '100']);
+    for (const s of withNaive) latency[s.name] = await dnsperf(s.port, s.pid, hot, ['-l', '5', '-Q', String(LATENCY_QPS)], true);
+
+    // 2. misses: every name new to both servers, answered by knot through each server
+    const misses: Record<string, PerfResult> = {};
+    for (const s of servers) {
+      const names = file(`miss-${s.name}.txt`, Array.from({ length: MISS_QUERIES }, (_, i) => `m${i}-${s.name}.bench.example A`));
+      misses[s.name] = await dnsperf(s.port, s.pid, names, ['-n', '1', '-q', '100']);
+    }
+
+    // 3. hit rate on a Zipf workload (fresh names, cold cache)
+    const next = zipf(ZIPF_NAMES, ZIPF_S, 'dns-bench-zipf');
+    const zipfFile = file('zipf.txt', Array.from({ length: ZIPF_QUERIES }, () => `z${next()}.bench.example A`));
+    const before = await ours.stats();
+    const zipfRun = await dnsperf(ours.port, ours.pid, zipfFile, ['-n', '1', '-q', '50']);
+    const after = await ours.stats();
+    const zHits = after.cacheHits - before.cacheHits;
+    const zMisses = after.cacheMisses - before.cacheMisses;
+    const distinct = new Set((await import('node:fs')).readFileSync(zipfFile, 'utf8').split('\n').filter(Boolean)).size;
+    const hitRate = zHits / (zHits + zMisses);
+    const bestPossible = 1 - distinct / ZIPF_QUERIES;
+
+    const h = hits.hypermesh!;
+    const u = hits.unbound!;
+    const n = hits.naive!;
+    const codec = codecRows();
+    const md = `## @hypermesh/plugin-dns-ct — DNS server against unbound
+
+Command: \`npm run bench -w @hypermesh/plugin-dns-ct\` · ${machineLine()} · dnsperf 2.10 over UDP on loopback,
+both servers single-threaded and forwarding to the same knot (wildcard zone \`*.bench.example\`); CPU time from
+\`/proc/<pid>/stat\` of each server. dnsperf itself takes about one of the two cores.
+
+**Cache hits** — ${HOT_NAMES} names, caches warmed, ${SECONDS} s at up to 100 queries outstanding:
+
+| server | qps | avg latency | CPU per query | lost |
+|---|---:|---:|---:|---:|
+| hypermesh | ${k(h.qps)} | ${f2(h.avgMs)} ms | ${f1(h.cpuUsPerQuery)} µs | ${h.lost} |
+| unbound 1.17 (1 thread) | ${k(u.qps)} | ${f2(u.avgMs)} ms | ${f1(u.cpuUsPerQuery)} µs | ${u.lost} |
+| naive node:dgram responder | ${k(n.qps)} | ${f2(n.avgMs)} ms | ${f1(n.cpuUsPerQuery)} µs | ${n.lost} |
+| **hypermesh / unbound** | **${f2(h.qps / u.qps)}×** | | **${f2(h.cpuUsPerQuery / u.cpuUsPerQuery)}×** | |
+| **hypermesh / naive** | **${f2(h.qps / n.qps)}×** | | **${f2(h.cpuUsPerQuery / n.cpuUsPerQuery)}×** | |
+
+The naive responder answers every query with a prebuilt answer (no parsing, cache or hooks): it is
+the floor of what a server on \`node:dgram\` costs per query, one \`message\` event and one
+\`send\` each.
+
+**Latency at a fixed ${k(LATENCY_QPS)} qps** (cache hits, 5 s, per-query latencies from \`dnsperf -v\`):
+
+| server | avg | p99 |
+|---|---:|---:|
+| hypermesh | ${f2(latency.hypermesh!.avgMs)} ms | ${f2(latency.hypermesh!.p99Ms)} ms |
+| unbound | ${f2(latency.unbound!.avgMs)} ms | ${f2(latency.unbound!.p99Ms)} ms |
+| naive node:dgram responder | ${f2(latency.naive!.avgMs)} ms | ${f2(latency.naive!.p99Ms)} ms |
+
+Targets (seed architecture): 0.3 ms average, 0.8 ms p99.
+
+**Miss path** — ${k(MISS_QUERIES)} names never asked before, each forwarded to knot on loopback:
+
+| server | qps | avg latency | CPU per query |
+|---|---:|---:|---:|
+| hypermesh | ${k(misses.hypermesh!.qps)} | ${f2(misses.hypermesh!.avgMs)} ms | ${f1(misses.hypermesh!.cpuUsPerQuery)} µs |
+| unbound | ${k(misses.unbound!.qps)} | ${f2(misses.unbound!.avgMs)} ms | ${f1(misses.unbound!.cpuUsPerQuery)} µs |
+
+**Hit rate on a Zipf workload** — ${k(ZIPF_QUERIES)} queries over ${k(ZIPF_NAMES)} names, Zipf s = ${ZIPF_S}, cold cache:
+**${(hitRate * 100).toFixed(1)} %** (${zHits} hits, ${zMisses} misses; ${distinct} distinct names were asked, so no cache can
+exceed ${(bestPossible * 100).toFixed(1)} % here). Target: 95 %. Throughput of that run: ${k(zipfRun.qps)} qps.
+
+**Codec, in process** — parsing a query and writing its answer (one A record), median of 7 rounds:
+
+| codec | per query |
+|---|---:|
+${codec.map(([name, ns]) => `| ${name} | ${ns < 1000 ? `${ns.toFixed(0)} ns` : `${(ns / 1000).toFixed(2)} µs`} |`).join('\n')}
+`;
+    console.log(md);
+    console.log(`written to ${writeBenchSection('dns', md)}`);
+  } finally {
+    await ours?.stop();
+    naive?.child.kill('SIGTERM');
+    await unbound?.stop();
+    await knot?.stop();
+    dir.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
