@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { SctVerdict } from '@hypermesh/runtime';
 import { DnsCtError, DnsCtErrorCode } from '../errors.js';
 import { findExtension, parseCertificate, type Certificate } from '../x509/certificate.js';
@@ -115,6 +115,20 @@ export function verifySct(options: VerifySctOptions): SctVerdict {
   return verdictFor(options.sct, entry, options.logs, options.origin ?? 'tls-extension', options.now, issuerNote);
 }
 
+/**
+ * SCT signatures that verified, per log key, by hash of signed data and signature: a certificate
+ * checked again (every DNS answer bound to it) costs a SHA-256 instead of an ECDSA verification.
+ * At most MEMO_LIMIT per key; the oldest go first.
+ */
+const verifiedSignatures = new Map<KeyObject, Set<string>>();
+const MEMO_LIMIT = 10_000;
+const MEMO_KEYS = 256;
+
+/** Forgets verified signatures (for benchmarks that measure the first verification). */
+export function forgetVerifiedSignatures(): void {
+  verifiedSignatures.clear();
+}
+
 function issuerMismatch(cert: Certificate, issuer: Certificate): string | undefined {
   if (Buffer.compare(cert.issuerDer, issuer.subjectDer) === 0) return undefined;
   return `the given issuer '${issuer.subject}' is not the certificate's issuer '${cert.issuer}'`;
@@ -139,7 +153,18 @@ function verdictFor(
   const log = findLog(logs, logId);
   if (log === undefined) return { ...base, valid: false, reason: `unknown log ${logId}: it is not in the log list` };
   const named = { ...base, logName: log.description, operator: log.operator };
-  const problem = checkDigitallySigned(log.publicKey, sctSignedData(sct.timestamp, entry, sct.extensions), sct.signature);
+  const data = sctSignedData(sct.timestamp, entry, sct.extensions);
+  const memo = createHash('sha256').update(data).update(sct.signature.signature).digest('base64');
+  let verified = verifiedSignatures.get(log.publicKey);
+  const problem = verified?.has(memo) === true ? undefined : checkDigitallySigned(log.publicKey, data, sct.signature);
+  if (problem === undefined) {
+    if (verified === undefined) {
+      if (verifiedSignatures.size >= MEMO_KEYS) verifiedSignatures.clear(); // log lists replaced many times
+      verifiedSignatures.set(log.publicKey, (verified = new Set()));
+    }
+    if (verified.size >= MEMO_LIMIT) verified.delete(verified.values().next().value!);
+    verified.add(memo);
+  }
   if (problem !== undefined) {
     const what = entry.type === 'precert' ? 'the precertificate entry rebuilt from the certificate and its issuer' : 'the certificate';
     return { ...named, valid: false, reason: `${problem}: the signature of '${log.description}' does not cover ${what}${issuerNote === undefined ? '' : ` (${issuerNote})`}` };

@@ -6,6 +6,7 @@ import {
   contents,
   encoded,
   expectTag,
+  latin1Text,
   readBitString,
   readBoolean,
   readOid,
@@ -14,7 +15,7 @@ import {
   readTime,
   type DerElement,
 } from './der.js';
-import { formatName } from './name.js';
+import { formatName, type FormattedName } from './name.js';
 import { Oid } from './oids.js';
 import { toDer } from './pem.js';
 
@@ -95,13 +96,16 @@ export interface Certificate {
 export function parseCertificate(input: string | Uint8Array): Certificate {
   const der = toDer(input);
   const [tbs, algorithm, signatureValue] = children(expectTag(readRoot(der), Tag.Sequence, 'Certificate'));
-  return {
-    ...parseTbs(tbs!),
-    der,
-    signatureAlgorithm: readOid(children(algorithm!)[0]!),
-    signature: readBitString(signatureValue!).bytes,
-    fingerprintSha256: createHash('sha256').update(der).digest('hex'),
-  };
+  const fields = parseTbs(tbs!);
+  const signatureAlgorithm = readOid(children(expectTag(algorithm, Tag.Sequence, 'signatureAlgorithm'))[0]!);
+  const signature = readBitString(expectTag(signatureValue, Tag.BitString, 'signatureValue')).bytes;
+  let fingerprint: string | undefined;
+  return Object.defineProperties(fields, {
+    der: { value: der, enumerable: true },
+    signatureAlgorithm: { value: signatureAlgorithm, enumerable: true },
+    signature: { value: signature, enumerable: true },
+    fingerprintSha256: { get: () => (fingerprint ??= createHash('sha256').update(der).digest('hex')), enumerable: true },
+  }) as Certificate;
 }
 
 /** The fields of a TBSCertificate (RFC 5280 §4.1), e.g. a precertificate's as a CT log holds it. */
@@ -112,6 +116,11 @@ export function parseTbsCertificate(der: Uint8Array): TbsCertificate {
   return parseTbs(readRoot(der));
 }
 
+/**
+ * Walks the TBSCertificate and decodes every field and known extension at once, so malformed
+ * input fails here; only the display forms of the names (`subject`, `issuer`, `commonNames`) are
+ * built when first read, since checking signatures and SCTs never needs them.
+ */
 function parseTbs(tbs: DerElement): TbsCertificate {
   const fields = children(expectTag(tbs, Tag.Sequence, 'TBSCertificate'));
   let i = 0;
@@ -136,24 +145,37 @@ function parseTbs(tbs: DerElement): TbsCertificate {
       extensions.push({ oid: readOid(parts[0]!), critical, value: contents(value), element: ext });
     }
   }
-  const formattedSubject = formatName(subject);
-  return {
+  let subjectName: FormattedName | undefined;
+  let issuerName: string | undefined;
+  const subjectOf = () => (subjectName ??= formatNameSafely(subject));
+  const out = {
     tbs,
     tbsFields: fields,
     version,
     serialNumber: Buffer.from(contents(serial)).toString('hex').replace(/^(00)+(?=.)/, ''),
     issuerDer: encoded(issuer),
     subjectDer: encoded(subject),
-    issuer: formatName(issuer).text,
-    subject: formattedSubject.text,
-    commonNames: formattedSubject.commonNames,
     notBefore: readTime(validity[0]!),
     notAfter: readTime(validity[1]!),
     spki: encoded(spki),
     extensions,
-    subjectAltNames: [],
+    subjectAltNames: [] as readonly string[],
     ...readKnownExtensions(extensions),
   };
+  return Object.defineProperties(out, {
+    issuer: { get: () => (issuerName ??= formatNameSafely(issuer).text), enumerable: true },
+    subject: { get: () => subjectOf().text, enumerable: true },
+    commonNames: { get: () => subjectOf().commonNames, enumerable: true },
+  }) as TbsCertificate;
+}
+
+/** A name that cannot be displayed is shown as such; chaining compares the DER, never this text. */
+function formatNameSafely(name: DerElement): FormattedName {
+  try {
+    return formatName(name);
+  } catch (err) {
+    return { text: `<unreadable name: ${(err as Error).message}>`, commonNames: [] };
+  }
 }
 
 function readKnownExtensions(extensions: readonly Extension[]): Partial<Certificate> {
@@ -193,7 +215,7 @@ function readKnownExtensions(extensions: readonly Extension[]): Partial<Certific
 function readGeneralNames(root: DerElement): string[] {
   const names: string[] = [];
   for (const name of children(expectTag(root, Tag.Sequence, 'GeneralNames'))) {
-    if (name.tag === 0x82) names.push(new TextDecoder('latin1').decode(contents(name)));
+    if (name.tag === 0x82) names.push(latin1Text(contents(name)));
     else if (name.tag === 0x87) names.push(formatAddress(contents(name)));
   }
   return names;

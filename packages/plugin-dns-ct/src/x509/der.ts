@@ -24,6 +24,14 @@ export const Tag = {
   Set: 0x31,
 } as const;
 
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+/** Decodes bytes as ISO 8859-1 (IA5String, PrintableString and friends are subsets). */
+export function latin1Text(bytes: Uint8Array): string {
+  return latin1.decode(bytes);
+}
+
 /** Thrown by the reader for bytes that are not valid DER; callers turn it into their own error. */
 export class DerError extends Error {
   constructor(message: string) {
@@ -107,9 +115,22 @@ export function encoded(element: DerElement): Uint8Array {
   return element.bytes.subarray(element.start, element.end);
 }
 
+/** Decoded OIDs by their content octets: certificates repeat a few dozen OIDs. */
+const oidCache = new Map<string, string>();
+
 /** Decodes an OBJECT IDENTIFIER to dotted form (X.690 §8.19). */
 export function readOid(element: DerElement): string {
   const body = contents(expectTag(element, Tag.Oid, 'OBJECT IDENTIFIER'));
+  const key = latin1.decode(body);
+  let dotted = oidCache.get(key);
+  if (dotted === undefined) {
+    dotted = decodeOid(body);
+    if (oidCache.size < 1024) oidCache.set(key, dotted);
+  }
+  return dotted;
+}
+
+function decodeOid(body: Uint8Array): string {
   if (body.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
   const arcs: number[] = [];
   let value = 0;
@@ -153,7 +174,7 @@ export function readBitString(element: DerElement): { readonly bytes: Uint8Array
 
 /** Decodes UTCTime (RFC 5280 §4.1.2.5.1) or GeneralizedTime (§4.1.2.5.2). */
 export function readTime(element: DerElement): Date {
-  const text = new TextDecoder('latin1').decode(contents(element));
+  const text = latin1.decode(contents(element));
   let match: RegExpExecArray | null;
   if (element.tag === Tag.UtcTime && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
     const yy = Number(match[1]);
@@ -175,7 +196,7 @@ export function readString(element: DerElement): string {
   const body = contents(element);
   switch (element.tag) {
     case Tag.Utf8String:
-      return new TextDecoder('utf-8').decode(body);
+      return utf8.decode(body);
     case Tag.BmpString: {
       let out = '';
       for (let i = 0; i + 1 < body.length; i += 2) out += String.fromCharCode((body[i]! << 8) | body[i + 1]!);
@@ -189,7 +210,7 @@ export function readString(element: DerElement): string {
       return out;
     }
     default:
-      return new TextDecoder('latin1').decode(body);
+      return latin1.decode(body);
   }
 }
 
