@@ -8,6 +8,7 @@ export {
   verifyEmbeddedScts,
   verifySct,
   issuerKeyHash,
+  certificateOf as parseCertificate,
   type CertificateInput,
   type CtLogs,
   type VerifyEmbeddedSctsOptions,
@@ -35,5 +36,5 @@ export { ctConfigSchema, type CtConfig } from './config.js';
 export { createCtComponents, type CtComponents, type CtDependencies } from './ct-components.js';
 export type { CtLogger } from './logger.js';
 export { buildCertificate, type CertificateTemplate } from '../x509/build-certificate.js';
-export { parseCertificate, type Certificate, type TbsCertificate, type Extension, type BasicConstraints, type KeyUsage } from '../x509/certificate.js';
+export type { Certificate, TbsCertificate, Extension, BasicConstraints, KeyUsage } from '../x509/certificate.js';
 export { matchesHostname } from '../x509/hostname.js';

@@ -53,7 +53,10 @@ export function findLog(logs: CtLogs, logId: string): CtLog | undefined {
   return index.byId.get(logId);
 }
 
-/** Parses a certificate input; anything that is not a certificate is `E_CERT_PARSE`. */
+/**
+ * Parses a certificate given as PEM text or DER (a parsed one is returned as is). Anything that is
+ * not a certificate throws `E_CERT_PARSE`; `what` names the input in the message.
+ */
 export function certificateOf(input: CertificateInput, what = 'certificate'): Certificate {
   if (typeof input === 'object' && 'tbs' in input) return input;
   try {

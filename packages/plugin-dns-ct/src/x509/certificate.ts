@@ -92,7 +92,7 @@ export interface Certificate {
   readonly fingerprintSha256: string;
 }
 
-/** Parses a certificate given as PEM text or DER. Throws {@link DerError} on malformed input. */
+/** Parses a certificate given as PEM text or DER. Throws a `DerError` on malformed input. */
 export function parseCertificate(input: string | Uint8Array): Certificate {
   const der = toDer(input);
   const [tbs, algorithm, signatureValue] = children(expectTag(readRoot(der), Tag.Sequence, 'Certificate'));
@@ -111,7 +111,7 @@ export function parseCertificate(input: string | Uint8Array): Certificate {
 /** The fields of a TBSCertificate (RFC 5280 §4.1), e.g. a precertificate's as a CT log holds it. */
 export type TbsCertificate = Omit<Certificate, 'der' | 'signatureAlgorithm' | 'signature' | 'fingerprintSha256'>;
 
-/** Parses a DER TBSCertificate on its own. Throws {@link DerError} on malformed input. */
+/** Parses a DER TBSCertificate on its own. Throws a `DerError` on malformed input. */
 export function parseTbsCertificate(der: Uint8Array): TbsCertificate {
   return parseTbs(readRoot(der));
 }
