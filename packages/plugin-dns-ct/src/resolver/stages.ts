@@ -28,12 +28,27 @@ export function cacheStage(cache: DnsCache, domain: string): ResolveStage {
   };
 }
 
-/** The service-discovery zone stage: authoritative answers for the cluster domain. */
+/**
+ * The service-discovery zone stage: authoritative answers for the cluster domain. Answers are
+ * remembered until the zone changes (its serial moves), so a hot name gets the same resolution
+ * object — which lets the server reuse its encoded records.
+ */
 export function zoneStage(store: ZoneStore): ResolveStage {
+  const remembered = new Map<string, DnsResolution>();
+  let serial = store.serial;
   return function zone(request) {
+    if (serial !== store.serial || remembered.size >= 10_000) {
+      remembered.clear();
+      serial = store.serial;
+    }
+    const key = `${request.qtype}:${request.question.name}`;
+    const known = remembered.get(key);
+    if (known !== undefined) return known;
     const answer = store.lookup(request.question.name, request.qtype);
     if (answer === undefined) return undefined;
-    return { question: request.question, ...answer, authoritative: true, source: 'zone', extendedErrors: [] };
+    const resolution: DnsResolution = { question: request.question, ...answer, authoritative: true, source: 'zone', extendedErrors: [] };
+    remembered.set(key, resolution);
+    return resolution;
   };
 }
 

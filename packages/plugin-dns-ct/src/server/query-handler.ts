@@ -18,6 +18,7 @@ import { EdeCode, Flag, Rcode, TypeCode, rcodeCode, typeName } from '../wire/rec
 import { encodeResponse, extendedErrorOptions } from '../wire/response.js';
 import { WireWriter } from '../wire/writer.js';
 import type { ClientAcl } from './cidr.js';
+import { PreparedAnswers } from './prepared-answers.js';
 
 /** Options of {@link QueryHandler}. */
 export interface QueryHandlerOptions {
@@ -45,6 +46,7 @@ const ECHO_FLAGS = Flag.RD | Flag.CD | (0xf << 11);
  */
 export class QueryHandler {
   private readonly writer = new WireWriter();
+  private readonly prepared = new PreparedAnswers();
 
   constructor(private readonly options: QueryHandlerOptions) {}
 
@@ -128,6 +130,15 @@ export class QueryHandler {
     const { counters } = this.options;
     const rcode = rcodeCode(resolution.rcode);
     const flags = (query.flags & ECHO_FLAGS) | (resolution.authoritative ? Flag.AA : 0) | (this.options.recursionAvailable ? Flag.RA : 0);
+    const limit = this.limit(query, transport);
+    const edns = query.edns === undefined ? undefined : { udpSize: this.options.udpSize, dnssecOk: query.edns.dnssecOk };
+    if (!forceTruncate && resolution.extendedErrors.length === 0) {
+      const fast = this.prepared.write(resolution, query, message, flags, rcode, edns, limit);
+      if (fast !== undefined) {
+        bump(counters.responses, resolution.rcode);
+        return fast;
+      }
+    }
     const encoded = encodeResponse(this.writer, {
       id: query.id,
       flags,
@@ -137,12 +148,10 @@ export class QueryHandler {
       answers: forceTruncate ? [] : resolution.answers,
       authorities: forceTruncate ? [] : resolution.authorities,
       additionals: forceTruncate ? [] : resolution.additionals,
-      edns:
-        query.edns === undefined
-          ? undefined
-          : { udpSize: this.options.udpSize, dnssecOk: query.edns.dnssecOk, options: extendedErrorOptions(resolution.extendedErrors) },
-      limit: this.limit(query, transport),
+      edns: edns === undefined ? undefined : { ...edns, options: extendedErrorOptions(resolution.extendedErrors) },
+      limit,
     });
+    if (!forceTruncate) this.prepared.remember(resolution, query, encoded);
     const bytes = encoded.bytes;
     if (forceTruncate) bytes.writeUInt16BE(bytes.readUInt16BE(2) | Flag.TC, 2);
     if (encoded.truncated || forceTruncate) counters.truncated++;

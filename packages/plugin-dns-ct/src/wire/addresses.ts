@@ -4,6 +4,29 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?
 
 /** Writes an IPv4 address into `out` at `offset`; false when the text is not an IPv4 address. */
 export function writeIpv4(text: string, out: Uint8Array, offset: number): boolean {
+  // the common case without a regular expression: four decimal octets, no leading zeros
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 46 : text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else if (c === 46 && digits > 0 && part < 4) {
+      out[offset + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
+/** The regular-expression form of {@link writeIpv4}, kept as its specification for tests. */
+export function writeIpv4Strict(text: string, out: Uint8Array, offset: number): boolean {
   const m = IPV4.exec(text);
   if (m === null) return false;
   out[offset] = Number(m[1]);

@@ -103,7 +103,26 @@ export function nameCursor(): NameCursor {
  * presentation suffixes (the compression keys). Throws a `WireFormatError` for names that do
  * not fit the wire limits.
  */
-export function nameLabels(name: string): { labels: string[]; suffixes: string[] } {
+export function nameLabels(name: string): NameLabels {
+  let known = LABELS.get(name);
+  if (known === undefined) {
+    known = splitName(name);
+    if (LABELS.size >= 4096) LABELS.clear();
+    LABELS.set(name, known);
+  }
+  return known;
+}
+
+/** The labels of a name and the suffix that starts at each (see {@link nameLabels}). */
+export interface NameLabels {
+  readonly labels: readonly string[];
+  readonly suffixes: readonly string[];
+}
+
+// Hot names are encoded over and over: remember their split (a bounded memo, dropped when full).
+const LABELS = new Map<string, NameLabels>();
+
+function splitName(name: string): NameLabels {
   if (name.length === 0) return { labels: [], suffixes: [] };
   let labels: string[];
   if (name.indexOf('\\') < 0) {

@@ -38,6 +38,11 @@ export interface EncodedResponse {
   readonly bytes: Buffer;
   /** True when the answer did not fit and TC was set (the client should retry over TCP). */
   readonly truncated: boolean;
+  /**
+   * Where the record sections lie in `bytes` when every record was written after a question copied
+   * as sent: they can be reused after the same question (see server/prepared-answers.ts).
+   */
+  readonly sections: { readonly start: number; readonly end: number; readonly an: number; readonly ns: number; readonly ar: number } | undefined;
 }
 
 const MAX_EDE_TEXT = 200;
@@ -60,24 +65,28 @@ function optLength(edns: ResponseEdns | undefined): number {
   return n;
 }
 
-function writeQuestion(w: WireWriter, spec: ResponseSpec): boolean {
+/** True when a query's question name is written without compression (it can be copied as is). */
+export function questionIsPlain(buf: Buffer, questionEnd: number): boolean {
+  let end = 12;
+  while (end < questionEnd && buf[end] !== 0 && (buf[end]! & 0xc0) === 0) end += buf[end]! + 1;
+  return end < questionEnd && buf[end] === 0 && end + 5 === questionEnd;
+}
+
+function writeQuestion(w: WireWriter, spec: ResponseSpec): 'copied' | 'written' | 'none' {
   const q = spec.query;
   if (q !== undefined) {
-    const raw = q.buf.subarray(12, q.questionEnd);
     // copy the question as sent (its case), unless its name was compressed
-    let end = 0;
-    while (end < raw.length && raw[end] !== 0 && (raw[end]! & 0xc0) === 0) end += raw[end]! + 1;
-    if (end < raw.length && raw[end] === 0 && end + 5 === raw.length) {
-      w.bytes(raw);
+    if (questionIsPlain(q.buf, q.questionEnd)) {
+      w.bytes(q.buf.subarray(12, q.questionEnd));
       if (spec.question !== undefined && spec.question.name.length > 0) w.knowName(spec.question.name, 12);
-      return true;
+      return 'copied';
     }
   }
-  if (spec.question === undefined) return false;
+  if (spec.question === undefined) return 'none';
   w.name(spec.question.name, true);
   w.u16(spec.question.type);
   w.u16(spec.question.qclass);
-  return true;
+  return 'written';
 }
 
 /**
@@ -94,7 +103,8 @@ export function encodeResponse(w: WireWriter, spec: ResponseSpec): EncodedRespon
   w.u16(0);
   w.u32(0);
   w.u32(0);
-  w.patch16(4, writeQuestion(w, spec) ? 1 : 0);
+  const question = writeQuestion(w, spec);
+  w.patch16(4, question === 'none' ? 0 : 1);
   const afterQuestion = w.pos;
   let an = 0;
   let ns = 0;
@@ -131,6 +141,8 @@ export function encodeResponse(w: WireWriter, spec: ResponseSpec): EncodedRespon
     }
   }
   w.limit += reserve;
+  const complete = question === 'copied' && !truncated && ar === spec.additionals.length;
+  const sections = complete ? { start: afterQuestion, end: w.pos, an, ns, ar } : undefined;
   if (spec.edns !== undefined) {
     w.u8(0);
     w.u16(TypeCode.OPT);
@@ -150,5 +162,5 @@ export function encodeResponse(w: WireWriter, spec: ResponseSpec): EncodedRespon
   w.patch16(6, an);
   w.patch16(8, ns);
   w.patch16(10, ar);
-  return { bytes: w.finish(), truncated };
+  return { bytes: w.finish(), truncated, sections };
 }

@@ -1,7 +1,7 @@
 import type { DnsRecord } from '@hypermesh/runtime';
 import packet from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress } from './addresses.js';
+import { canonicalAddress, writeIpv4, writeIpv4Strict } from './addresses.js';
 import { nameCursor, normalizeName, readName } from './names.js';
 import { encodeQuery, parseQuery } from './query.js';
 import { decodeMessage } from './reader.js';
@@ -138,6 +138,21 @@ describe('wire codec', () => {
     expect(w.finish()).toEqual(Buffer.from([3, 0x61, 0x2e, 0x00, 1, 0x20, 0]));
     expect(normalizeName('WWW.Example.ORG.')).toBe('www.example.org');
     expect(normalizeName(`${'a'.repeat(64)}.org`)).toBeUndefined();
+  });
+
+  it('parses IPv4 text exactly like its regular-expression specification', () => {
+    const samples = ['0.0.0.0', '255.255.255.255', '192.0.2.1', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '', 'a.b.c.d', '1.2.3.4 ', '10.0.0.010'];
+    for (let i = 0; i < 2000; i++) {
+      const parts = Array.from({ length: 3 + (i % 3) }, (_, j) => String((i * 7919 + j * 104729) % 300).padStart(1 + ((i + j) % 3 === 0 ? 1 : 0), '0'));
+      samples.push(parts.join('.'));
+    }
+    for (const text of samples) {
+      const a = new Uint8Array(4);
+      const b = new Uint8Array(4);
+      const ok = writeIpv4(text, a, 0);
+      expect(ok, text).toBe(writeIpv4Strict(text, b, 0));
+      if (ok) expect(a).toEqual(b);
+    }
   });
 
   it('writes canonical address text', () => {

@@ -11,6 +11,8 @@ export class WireOverflow extends Error {
   }
 }
 const OVERFLOW = new WireOverflow();
+/** Names remembered per message for compression; later names are written in full. */
+const MAX_TARGETS = 128;
 
 /**
  * Writes DNS messages with name compression (RFC 1035 §4.1.4). One writer is reused for every
@@ -21,10 +23,11 @@ export class WireWriter {
   pos = 0;
   /** Bytes this message may use (the UDP size limit, or 65535). */
   limit = 0;
-  /** Compression targets: presentation suffix → offset. */
-  private readonly names = new Map<string, number>();
-  /** Offsets of the TTL fields written since `reset`, when recording is on. */
-  ttlOffsets: number[] | undefined;
+  // Compression targets (presentation suffix → offset), two arrays searched linearly: a message
+  // has few names, and resetting them costs nothing, unlike clearing a Map per message.
+  private readonly targetNames: string[] = [];
+  private readonly targetOffsets: number[] = [];
+  private targets = 0;
 
   constructor(capacity = 65535) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -34,8 +37,18 @@ export class WireWriter {
   reset(limit = this.buf.length): void {
     this.pos = 0;
     this.limit = Math.min(limit, this.buf.length);
-    this.names.clear();
-    this.ttlOffsets = undefined;
+    this.targets = 0;
+  }
+
+  private target(name: string): number {
+    for (let i = 0; i < this.targets; i++) if (this.targetNames[i] === name) return this.targetOffsets[i]!;
+    return -1;
+  }
+
+  private addTarget(name: string, offset: number): void {
+    if (offset >= 0x4000 || this.targets >= MAX_TARGETS || this.target(name) >= 0) return;
+    this.targetNames[this.targets] = name;
+    this.targetOffsets[this.targets++] = offset;
   }
 
   /** A copy of the bytes written so far. */
@@ -80,7 +93,7 @@ export class WireWriter {
     const { suffixes } = nameLabels(name);
     let at = offset;
     for (let i = 0; i < suffixes.length; i++) {
-      if (at < 0x4000 && !this.names.has(suffixes[i]!)) this.names.set(suffixes[i]!, at);
+      this.addTarget(suffixes[i]!, at);
       at += this.buf[at]! + 1;
     }
   }
@@ -92,8 +105,8 @@ export class WireWriter {
       return;
     }
     if (compress) {
-      const whole = this.names.get(name);
-      if (whole !== undefined) {
+      const whole = this.target(name);
+      if (whole >= 0) {
         this.u16(0xc000 | whole);
         return;
       }
@@ -101,13 +114,13 @@ export class WireWriter {
     const { labels, suffixes } = nameLabels(name);
     for (let i = 0; i < labels.length; i++) {
       if (compress && i > 0) {
-        const ptr = this.names.get(suffixes[i]!);
-        if (ptr !== undefined) {
+        const ptr = this.target(suffixes[i]!);
+        if (ptr >= 0) {
           this.u16(0xc000 | ptr);
           return;
         }
       }
-      if (this.pos < 0x4000 && !this.names.has(suffixes[i]!)) this.names.set(suffixes[i]!, this.pos);
+      this.addTarget(suffixes[i]!, this.pos);
       const label = labels[i]!;
       this.room(label.length + 1);
       this.buf[this.pos] = label.length;
@@ -137,7 +150,6 @@ export class WireWriter {
     this.name(rec.name, true);
     this.u16(code);
     this.u16(1);
-    if (this.ttlOffsets !== undefined) this.ttlOffsets.push(this.pos);
     this.u32(Math.max(0, Math.min(ttl, 0x7fffffff)));
     const lengthAt = this.pos;
     this.u16(0);
