@@ -73,6 +73,7 @@ export class CtLogClient {
   /** get-entries: entries `start`..`end` inclusive; a log may return fewer than asked. */
   async getEntries(start: number, end: number): Promise<LogEntry[]> {
     const body = this.parse('get-entries', entriesSchema, await this.get('get-entries', { start, end }));
+    if (body.entries.length > end - start + 1) throw this.bad('get-entries', `${body.entries.length} entries for the ${end - start + 1} asked`);
     return body.entries.map((entry, i) => {
       try {
         return { index: start + i, leafInput: entry.leaf_input, extraData: entry.extra_data, leaf: decodeMerkleTreeLeaf(entry.leaf_input) };

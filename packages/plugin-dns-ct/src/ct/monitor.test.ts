@@ -120,4 +120,23 @@ describe('CtMonitor following the package log server', () => {
     expect(errors[0]).toMatch(/tree head 4 is not consistent with tree head 3/);
     expect(monitor.status()[0]).toMatchObject({ processed: 3, lastError: errors[0] });
   });
+
+  it('reports a log that serves entries other than those its tree heads sign', async () => {
+    // A fetch that swaps one byte of the leaf inputs get-entries returns.
+    const swapping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('get-entries')) return response;
+      const body = (await response.json()) as { entries: { leaf_input: string; extra_data: string }[] };
+      for (const entry of body.entries) {
+        const bytes = Buffer.from(entry.leaf_input, 'base64');
+        bytes[5]! ^= 1; // inside the timestamp: still a well-formed leaf
+        entry.leaf_input = bytes.toString('base64');
+      }
+      return new Response(JSON.stringify(body), { status: 200 });
+    };
+    const { monitor, errors, submit } = await setup({ fetch: swapping });
+    await submit(goodCa, ['a.shop.example']);
+    await monitor.poll();
+    expect(errors).toEqual(['the entries served do not rebuild the root hash of tree head 1']);
+  });
 });

@@ -3,7 +3,8 @@ import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { matchesName } from '../x509/hostname.js';
 import { CtLogClient, type LogEntry } from './log-client.js';
 import type { CtLogger } from './logger.js';
-import { verifyConsistency } from './merkle/proofs.js';
+import { leafHash, verifyConsistency } from './merkle/proofs.js';
+import { MerkleTree } from './merkle/tree.js';
 import type { LogKeyInput, TreeHead } from './sth.js';
 import { TlsReader } from './tls-codec.js';
 
@@ -36,7 +37,10 @@ export interface CtMonitorOptions {
   readonly batchSize?: number;
   /** Flag a name certified more than `max` times within `windowMs` (default 5 in 24 h). */
   readonly burst?: { readonly max: number; readonly windowMs: number };
-  /** `beginning` reads every entry; `latest` starts at the log's current size (default `beginning`). */
+  /**
+   * `beginning` reads every entry and checks that the entries rebuild each tree head's root;
+   * `latest` starts at the log's current size (for big public logs). Default `beginning`.
+   */
   readonly startAt?: 'beginning' | 'latest';
   /** Where findings go: the runtime's hooks (`ct.suspicious` is called) or a function. */
   readonly hooks?: Pick<HookApi, 'call'>;
@@ -63,6 +67,8 @@ interface LogState {
   treeHead?: TreeHead;
   processed: number;
   lastError?: string;
+  /** The leaf hashes read, when following from the first entry: the entries must rebuild each tree head. */
+  tree?: MerkleTree;
 }
 
 /**
@@ -131,13 +137,23 @@ export class CtMonitor {
         }
       }
       state.treeHead = { treeSize: sth.treeSize, timestamp: sth.timestamp, rootHash: sth.rootHash };
-      if (state.processed < 0) state.processed = this.options.startAt === 'latest' ? sth.treeSize : 0;
+      if (state.processed < 0) {
+        state.processed = this.options.startAt === 'latest' ? sth.treeSize : 0;
+        if (state.processed === 0) state.tree = new MerkleTree();
+      }
       while (state.processed < sth.treeSize) {
         const end = Math.min(sth.treeSize, state.processed + (this.options.batchSize ?? 256)) - 1;
         const entries = await state.client.getEntries(state.processed, end);
         if (entries.length === 0) throw new Error(`get-entries ${state.processed}-${end} returned nothing`);
-        for (const entry of entries) await this.inspect(state.client.url, entry);
+        for (const entry of entries) {
+          state.tree?.append(leafHash(entry.leafInput));
+          await this.inspect(state.client.url, entry);
+        }
         state.processed += entries.length;
+      }
+      // Followed from the first entry: the entries served must rebuild the signed root (RFC 6962 §5.3).
+      if (state.tree !== undefined && Buffer.compare(state.tree.root(sth.treeSize), sth.rootHash) !== 0) {
+        throw new Error(`the entries served do not rebuild the root hash of tree head ${sth.treeSize}`);
       }
       delete state.lastError;
     } catch (err) {
