@@ -98,6 +98,10 @@ export function parseCertificate(input: string | Uint8Array): Certificate {
   const [tbs, algorithm, signatureValue] = children(expectTag(readRoot(der), Tag.Sequence, 'Certificate'));
   const fields = parseTbs(tbs!);
   const signatureAlgorithm = readOid(children(expectTag(algorithm, Tag.Sequence, 'signatureAlgorithm'))[0]!);
+  const innerAlgorithm = fields.tbsFields[fields.tbsFields[0]!.tag === 0xa0 ? 2 : 1]!;
+  if (Buffer.compare(encoded(innerAlgorithm), encoded(algorithm!)) !== 0) {
+    throw new DerError('signatureAlgorithm differs from the signature field of the TBSCertificate (RFC 5280 §4.1.1.2)');
+  }
   const signature = readBitString(expectTag(signatureValue, Tag.BitString, 'signatureValue')).bytes;
   let fingerprint: string | undefined;
   return Object.defineProperties(fields, {

@@ -1,4 +1,5 @@
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { X509Certificate, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { encoded } from './der.js';
 import type { Certificate } from './certificate.js';
 import { Oid } from './oids.js';
 
@@ -26,21 +27,44 @@ const MAX_DEPTH = 10;
 /** Extensions whose meaning this validator applies; any other critical extension fails the path. */
 const UNDERSTOOD = new Set<string>([Oid.subjectAltName, Oid.basicConstraints, Oid.keyUsage, Oid.extKeyUsage, Oid.authorityKeyIdentifier, Oid.subjectKeyIdentifier, Oid.certificatePolicies]);
 
-const x509Cache = new WeakMap<Certificate, X509Certificate>();
-function nodeCertificate(cert: Certificate): X509Certificate {
-  let x = x509Cache.get(cert);
-  if (x === undefined) {
-    x = new X509Certificate(Buffer.from(cert.der));
-    x509Cache.set(cert, x);
+/** Digest of each signature algorithm this validator checks itself (RFC 4055, RFC 5758, RFC 8410). */
+const SIGNATURE_DIGESTS: Readonly<Record<string, string | null>> = {
+  '1.2.840.113549.1.1.11': 'sha256', // sha256WithRSAEncryption
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.3.2': 'sha256', // ecdsa-with-SHA256
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.3.101.112': null, // Ed25519: no separate digest
+};
+
+/** sha1WithRSAEncryption and ecdsa-with-SHA1. */
+const SHA1_SIGNATURES = new Set(['1.2.840.113549.1.1.5', '1.2.840.10045.4.1']);
+
+/** Issuer keys by SPKI: a chain checked again does not rebuild its keys. */
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_LIMIT = 512;
+
+function keyOf(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki).toString('base64');
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(id, key);
   }
-  return x;
+  return key;
 }
 
 /** True when `issuer` is named as the certificate's issuer and its key verifies the signature. */
 export function isSignedBy(cert: Certificate, issuer: Certificate): boolean {
   if (Buffer.compare(cert.issuerDer, issuer.subjectDer) !== 0) return false;
   try {
-    return nodeCertificate(cert).verify(createPublicKey({ key: Buffer.from(issuer.spki), format: 'der', type: 'spki' }));
+    const key = keyOf(issuer.spki);
+    const digest = SIGNATURE_DIGESTS[cert.signatureAlgorithm];
+    if (digest !== undefined) return verify(digest, encoded(cert.tbs), key, cert.signature);
+    // Other algorithms (RSASSA-PSS with its parameters, SHA-1): let OpenSSL read them.
+    return new X509Certificate(Buffer.from(cert.der)).verify(key);
   } catch {
     return false;
   }
@@ -79,6 +103,7 @@ export function validatePath(check: PathCheck): PathResult {
     const trusted = anchored && depth === chain.length - 1;
     const label = `'${cert.subject}'`;
     if (!trusted) {
+      if (SHA1_SIGNATURES.has(cert.signatureAlgorithm)) problems.push(`${label} is signed with SHA-1, which is no longer trusted`);
       if (check.at < cert.notBefore) problems.push(`${label} is not valid before ${cert.notBefore.toISOString()}`);
       if (check.at > cert.notAfter) problems.push(`${label} expired at ${cert.notAfter.toISOString()}`);
       for (const ext of cert.extensions) {

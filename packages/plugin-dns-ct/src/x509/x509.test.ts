@@ -134,4 +134,21 @@ describe('path validation', () => {
   it('refuses a precertificate as a certificate', () => {
     expect(check(leaf({ poison: true }), [intermediate()]).problems).toEqual([expect.stringMatching(/is a precertificate/)]);
   });
+
+  it('checks SHA-1 signatures through OpenSSL but refuses to trust them', () => {
+    const ca = parseCertificate(testdata('cpp-ct/ca-cert.pem'));
+    const cert = parseCertificate(testdata('cpp-ct/test-cert.pem'));
+    expect(cert.signatureAlgorithm).toBe('1.2.840.113549.1.1.5');
+    const result = validatePath({ leaf: cert, intermediates: [], anchors: [ca], at: new Date(Date.UTC(2015, 0, 1)) });
+    expect(result.chain).toHaveLength(2); // the signature itself verified
+    expect(result.problems).toEqual([expect.stringMatching(/is signed with SHA-1/)]);
+  });
+
+  it('rejects a certificate whose outer and inner signature algorithms differ', () => {
+    const der = Buffer.from(leaf().der);
+    // The outer AlgorithmIdentifier follows the TBS: change its last OID byte (ecdsa-with-SHA256 → SHA384).
+    const outer = der.lastIndexOf(Buffer.from([0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]));
+    der[outer + 9] = 0x03;
+    expect(() => parseCertificate(new Uint8Array(der))).toThrow(/differs from the signature field/);
+  });
 });
