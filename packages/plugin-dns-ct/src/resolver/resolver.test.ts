@@ -37,6 +37,20 @@ describe('resolver chain', () => {
     await expect(resolver.resolve({ name: 'a..b', type: 'A' })).rejects.toMatchObject({ code: 'E_DNS_QUESTION' });
   });
 
+  it('answers SERVFAIL with EDE 22 when no upstream answers, and ANY minimally without asking (RFC 8482)', async () => {
+    const upstream = await stub();
+    upstream.override = 'drop';
+    const n = await node({ forwarders: [upstream.address], forward: { timeout: 200, retries: 0 } });
+    const port = String(n.addresses.udp.port);
+    const failed = await kdig(['@127.0.0.1', '-p', port, '+edns', 'down.example.org', 'A']);
+    expect(failed.status).toBe('SERVFAIL');
+    expect(failed.ede.join()).toMatch(/^22 \(No Reachable Authority\): 'no upstream answered down\.example\.org/);
+    const any = await kdig(['@127.0.0.1', '-p', port, 'down.example.org', 'ANY']);
+    expect(any.status).toBe('NOERROR');
+    expect(any.answers[0]!.slice(3)).toEqual(['HINFO', '"RFC8482"', '""']);
+    expect(upstream.received).toEqual(['down.example.org/A']);
+  });
+
   it('caches NXDOMAIN for the SOA minimum (RFC 2308) but not negative answers without an SOA', async () => {
     const upstream = await stub({
       'nx.example.org/A': { answers: [], authorities: [stubSoa('example.org', 60)], rcode: 'NXDOMAIN' },
