@@ -18,7 +18,7 @@ const SECONDS = Number(process.env.HM_BENCH_SECONDS ?? 10);
 const HOT_NAMES = 1_000;
 const MISS_QUERIES = 20_000;
 const ZIPF_NAMES = 10_000;
-const ZIPF_QUERIES = 100_000;
+const ZIPF_QUERIES = 200_000;
 const ZIPF_S = 1.0;
 const LATENCY_QPS = 10_000;
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const next = zipf(ZIPF_NAMES, ZIPF_S, 'dns-bench-zipf');
     const zipfFile = file('zipf.txt', Array.from({ length: ZIPF_QUERIES }, () => `z${next()}.bench.example A`));
     const before = await ours.stats();
-    const zipfRun = await dnsperf(ours.port, ours.pid, zipfFile, ['-n', '1', '-q', '50']);
+    const zipfRun = await dnsperf(ours.port, ours.pid, zipfFile, ['-n', '1', '-q', '100']);
     const after = await ours.stats();
     const zHits = after.cacheHits - before.cacheHits;
     const zMisses = after.cacheMisses - before.cacheMisses;

@@ -49,10 +49,17 @@ export class ResolverChain {
   async stages(request: DnsResolveRequest): Promise<DnsResolution> {
     const { cache, clock, staleClientTimeoutMs } = this.options;
     const running = this.run(request);
-    const stale = request.stale; // set synchronously by the cache stage on an expired entry
+    // the cache stage sets `stale` on an expired entry — synchronously when it is the first stage
+    const stale = request.stale;
     let resolution: DnsResolution;
     if (stale === undefined) {
       resolution = await running;
+      // a cache stage behind an asynchronous stage of an integrator set it later: no timer then
+      const late = request.stale as DnsResolution | undefined;
+      if (late !== undefined && failed(resolution)) {
+        cache.countStaleHit();
+        resolution = late;
+      }
     } else {
       // RFC 8767 §5: answer from stale data if resolution is slower than the client response timer
       let timer: ReturnType<ClockService['setTimeout']> | undefined;
