@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import type { ClockService, TimerHandle } from '@hypermesh/runtime';
 import { DnsCtError, DnsCtErrorCode } from '../errors.js';
 import { nameCursor, readName } from '../wire/names.js';
@@ -87,7 +86,8 @@ export class UdpExchange {
    * response, or rejects with `E_DNS_UPSTREAM` after `timeoutMs`.
    */
   exchange(host: string, port: number, query: Buffer, question: WireQuestion, timeoutMs: number): Promise<Buffer> {
-    const pool = this.pool(isIPv6(host) ? 6 : 4);
+    // upstream hosts are IP addresses in canonical text here: only IPv6 has a colon
+    const pool = this.pool(host.includes(':') ? 6 : 4);
     const pooled = pool[randomInt(pool.length)]!;
     let id = randomInt(0x10000);
     while (pooled.pending.has(id)) id = (id + 1) & 0xffff;
