@@ -126,8 +126,15 @@ async function main(): Promise<void> {
     // 1. cache hits: warm both caches, then saturate, then a fixed rate for latency
     const hits: Record<string, PerfResult> = {};
     const latency: Record<string, PerfResult>[] = LATENCY_QPS.map(() => ({}));
-    for (const s of servers) await dnsperf(s.port, s.pid, hot, ['-n', '1']);
-    for (const s of withNaive) hits[s.name] = await dnsperf(s.port, s.pid, hot, ['-l', String(SECONDS), '-q', '100']);
+    // warm-up: fill both caches and let the JIT compile the hit path (20 passes over the names)
+    for (const s of withNaive) await dnsperf(s.port, s.pid, hot, ['-n', '20', '-q', '100']);
+    // two rounds in turn; the better round of each server counts (the machine is shared)
+    for (let round = 0; round < 2; round++) {
+      for (const s of withNaive) {
+        const r = await dnsperf(s.port, s.pid, hot, ['-l', String(SECONDS), '-q', '100']);
+        if (hits[s.name] === undefined || r.qps > hits[s.name]!.qps) hits[s.name] = r;
+      }
+    }
     for (const [i, qps] of LATENCY_QPS.entries()) {
       for (const s of withNaive) latency[i]![s.name] = await dnsperf(s.port, s.pid, hot, ['-l', '5', '-Q', String(qps)], true);
     }
@@ -164,7 +171,8 @@ Command: \`npm run bench -w @hypermesh/plugin-dns-ct\` · ${machineLine()} · dn
 both servers single-threaded and forwarding to the same knot (wildcard zone \`*.bench.example\`); CPU time from
 \`/proc/<pid>/stat\` of each server. dnsperf itself takes about one of the two cores.
 
-**Cache hits** — ${HOT_NAMES} names, caches warmed, ${SECONDS} s at up to 100 queries outstanding:
+**Cache hits** — ${HOT_NAMES} names, caches warmed (20 passes), ${SECONDS} s at up to 100 queries outstanding, the
+better of two rounds taken in turn:
 
 | server | qps | avg latency | CPU per query | lost |
 |---|---:|---:|---:|---:|
