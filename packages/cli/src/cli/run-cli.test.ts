@@ -1,4 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createCertificatesService, ct } from '@hypermesh/plugin-dns-ct';
+import { certificatesRef } from '@hypermesh/runtime';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestGateway, TEST_KEYS, type TestGateway } from '@hypermesh/plugin-gateway/testing';
@@ -123,5 +126,31 @@ describe('hypermesh commands (in process)', () => {
     const doc = await readFile(new URL('../../../../docs/cli.md', import.meta.url), 'utf8');
     for (const command of COMMANDS) expect(doc, command.name).toContain(command.usage.replace(/^hypermesh /, 'hypermesh '));
     for (const code of [0, 1, 2, 3, 4, 5, 6, 7]) expect(doc).toMatch(new RegExp(`\\n\\| ${code} \\|`));
+  });
+
+  it('ct verify --at checks the real github.com certificate of 2018 with the real certificates service (exit 0)', async () => {
+    const logs = [
+      { description: "Google 'Pilot' log", operator: 'Google', key: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfahLEimAoz2t01p3uMziiLOl/fHTDM0YDOhBRuiBARsV4UvxG2LdNgoIGLrtCzWE0J5APC2em4JlvR8EEEFMoA==' },
+      { description: "Google 'Skydiver' log", operator: 'Google', key: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEmyGDvYXsRJsNyXSrYc9DjHsIa2xzb4UR7ZxVoV6mrc9iZB7xjI6+NrOiwH+P/xxkRmOFG6Jel20q37hTh58rA==' },
+      { description: 'DigiCert Log Server', operator: 'DigiCert', key: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAkbFvhu7gkAW6MHSrBlpE1n4+HCFRkC5OLAjgqhkTH+/uzSfSl8ois8ZxAD2NgaTZe1M9akhYlrYkes4JECs6A==' },
+    ].map((l) => ct.logFromKey({ ...l, key: Buffer.from(l.key, 'base64') }));
+    const real = await startTestGateway({
+      services: { certificates: false },
+      overrides: [[certificatesRef, createCertificatesService({ logs, useSystemRoots: true })]],
+    });
+    try {
+      const file = fileURLToPath(new URL('../testdata/github-chain.pem', import.meta.url));
+      const run = await captureCli(['ct', 'verify', file, '--hostname', 'github.com', '--at', '2019-01-01T00:00:00Z', '--api', real.url, '--token', TEST_KEYS.viewer]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('hostname:    github.com matches');
+      expect(run.stdout).toContain("SCT Google 'Pilot' log (embedded): valid");
+      expect(run.stdout).toMatch(/CT: {10}compliant — 3 valid SCTs/);
+      expect(run.stdout).toContain('VALID (trust score');
+      const expired = await captureCli(['ct', 'verify', file, '--api', real.url, '--token', TEST_KEYS.viewer]);
+      expect(expired.code).toBe(1);
+      expect((await captureCli(['ct', 'verify', file, '--at', 'yesterday', '--api', real.url])).code).toBe(2);
+    } finally {
+      await real.stop();
+    }
   });
 });

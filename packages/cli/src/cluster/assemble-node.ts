@@ -13,6 +13,7 @@ import {
   type MemoryNetwork,
   type ServiceOverride,
 } from '@hypermesh/runtime';
+import { dnsServerRef } from '@hypermesh/plugin-dns-ct';
 import { createNodeIntrospection, gatewayRef, nodeIntrospectionRef } from '@hypermesh/plugin-gateway';
 import { CliError, CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -68,6 +69,8 @@ export interface AssembledNode {
   gatewayUrl(): string | undefined;
   /** The gRPC API's HOST:PORT once started, when served. */
   gatewayGrpcAddress(): string | undefined;
+  /** HOST:PORT of the DNS server (UDP and TCP) once started, when this node serves DNS to clients. */
+  dnsAddress(): string | undefined;
 }
 
 /**
@@ -161,5 +164,9 @@ export async function assembleNode(cluster: ClusterConfig, nodeId: string, optio
     missing,
     gatewayUrl: () => gateway()?.url(),
     gatewayGrpcAddress: () => gateway()?.grpcAddress(),
+    dnsAddress: () => {
+      const udp = node.state === 'started' ? node.getOptional(dnsServerRef)?.addresses()?.udp : undefined;
+      return udp === undefined ? undefined : udp.host.includes(':') ? `[${udp.host}]:${udp.port}` : `${udp.host}:${udp.port}`;
+    },
   };
 }

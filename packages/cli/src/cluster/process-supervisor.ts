@@ -8,7 +8,7 @@ import { ExitCode } from '../exit-codes.js';
 interface NodeProcess {
   readonly id: string;
   readonly child: ChildProcess;
-  ready?: { api: string | null; grpc: string | null; plugins: unknown };
+  ready?: { api: string | null; grpc: string | null; dns: string | null; plugins: unknown };
   readonly stderrTail: string[];
   exited?: { code: number | null; signal: NodeJS.Signals | null };
 }
@@ -87,14 +87,14 @@ export async function superviseNodeProcesses(
       };
       for (const p of processes) {
         createInterface({ input: p.child.stdout! }).on('line', (line) => {
-          let event: { event?: string; api?: string | null; grpc?: string | null; nodes?: { plugins: unknown }[] };
+          let event: { event?: string; api?: string | null; grpc?: string | null; dns?: string | null; nodes?: { plugins: unknown }[] };
           try {
             event = JSON.parse(line) as typeof event;
           } catch {
             return;
           }
           if (event.event === 'ready') {
-            p.ready = { api: event.api ?? null, grpc: event.grpc ?? null, plugins: event.nodes?.[0]?.plugins };
+            p.ready = { api: event.api ?? null, grpc: event.grpc ?? null, dns: event.dns ?? null, plugins: event.nodes?.[0]?.plugins };
             ctx.out.done(`${p.id} ready${event.api ? ` (API ${event.api})` : ''}`);
             check();
           }
@@ -124,11 +124,12 @@ export async function superviseNodeProcesses(
       transport: 'grpc',
       api: first.api,
       grpc: first.grpc,
-      nodes: processes.map((p) => ({ id: p.id, pid: p.child.pid, plugins: p.ready!.plugins, api: p.ready!.api, grpc: p.ready!.grpc })),
+      dns: first.dns,
+      nodes: processes.map((p) => ({ id: p.id, pid: p.child.pid, plugins: p.ready!.plugins, api: p.ready!.api, grpc: p.ready!.grpc, dns: p.ready!.dns })),
     });
   } else {
     ctx.out.line(`cluster ${cluster.metadata.name}: ${ids.length} node processes over gRPC + mTLS`);
-    for (const p of processes) ctx.out.line(`  ${p.id}  pid ${p.child.pid}  API ${p.ready!.api ?? '-'}`);
+    for (const p of processes) ctx.out.line(`  ${p.id}  pid ${p.child.pid}  API ${p.ready!.api ?? '-'}  DNS ${p.ready!.dns ?? '-'}`);
     ctx.out.line('', );
     ctx.out.line(`try: hypermesh status --api ${first.api}`);
     ctx.out.line('Ctrl-C stops the cluster.');

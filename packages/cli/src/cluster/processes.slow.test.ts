@@ -25,7 +25,7 @@ describe('hypermesh up --processes', () => {
     for (let i = 1; i <= 4; i++) text = text.replace(`127.0.0.1:${7400 + i}`, `127.0.0.1:${await closedPort()}`);
     await writeFile(config, text);
 
-    const up = spawnHypermesh(['up', '--processes', '--config', config, '--json', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], { cwd: dir });
+    const up = spawnHypermesh(['up', '--processes', '--config', config, '--json', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--dns-listen', '127.0.0.1:0'], { cwd: dir });
     const pids: number[] = [];
     try {
       const ready = await waitForEvent<{ mode: string; api: string; nodes: { id: string; pid: number; api: string }[] }>(up, 'ready', 90_000);

@@ -71,6 +71,8 @@ export interface RunningCluster {
   readonly api: string | undefined;
   /** The first API node's gRPC address. */
   readonly grpcApi: string | undefined;
+  /** The first DNS node's UDP/TCP address. */
+  readonly dns: string | undefined;
   /** The memory network, for fault injection (partition, disconnect), when the transport is memory. */
   readonly network: MemoryNetwork | undefined;
   /** Stops every node (in parallel) and frees their ports. Idempotent. */
@@ -194,6 +196,7 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
     );
   }
   const apiNode = nodes.find((n) => n.gatewayUrl() !== undefined);
+  const dnsNode = nodes.find((n) => n.dnsAddress() !== undefined);
   let stopping: Promise<void> | undefined;
   return {
     name: cluster.metadata.name,
@@ -202,6 +205,7 @@ export async function startCluster(cluster: ClusterConfig, options: StartCluster
     missing,
     api: apiNode?.gatewayUrl(),
     grpcApi: apiNode?.gatewayGrpcAddress(),
+    dns: dnsNode?.dnsAddress(),
     network,
     stop: () => {
       stopping ??= Promise.allSettled(nodes.map((n) => n.node.stop())).then((settled) => {

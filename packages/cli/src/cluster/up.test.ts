@@ -1,4 +1,5 @@
-import { readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashApiKey } from '@hypermesh/plugin-gateway';
@@ -74,11 +75,20 @@ describe('hypermesh init and up', () => {
     expect(missing.stderr).toContain('create one with `hypermesh init`');
   }, SLOW_CHILDREN);
 
-  it('up runs the cluster embedded, serves the API, and stops cleanly on SIGINT', async () => {
+  it('up runs the cluster embedded, serves the API and DNS, and stops cleanly on SIGINT', async () => {
     const config = join(dir, 'demo', 'cluster.yaml');
-    const up = spawnHypermesh(['up', '--config', config, '--json', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'], { cwd: dir });
+    // A record of the zone's own, served by the DNS/CT plugin: spec.plugins merges over spec.dns_ct.
+    await appendFile(config, ['    "@hypermesh/plugin-dns-ct":', '      zone:', '        records:', '          - { name: hello.svc, type: A, data: 10.1.2.3 }', ''].join('\n'));
+    const up = spawnHypermesh(['up', '--config', config, '--json', '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--dns-listen', '127.0.0.1:0'], { cwd: dir });
     try {
-      const ready = await waitForEvent<{ api: string; mode: string; transport: string; nodes: { id: string; plugins: { name: string }[] }[]; missing: { plugin: string; reason: string }[] }>(up, 'ready');
+      const ready = await waitForEvent<{
+        api: string;
+        dns: string;
+        mode: string;
+        transport: string;
+        nodes: { id: string; plugins: { name: string }[]; dns: string | null }[];
+        missing: { plugin: string; reason: string }[];
+      }>(up, 'ready');
       expect(ready.mode).toBe('embedded');
       expect(ready.transport).toBe('memory');
       expect(ready.nodes.map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3', 'node-4']);
@@ -92,15 +102,24 @@ describe('hypermesh init and up', () => {
       expect(body.node.id).toBe('node-1');
       expect(body.unavailable.map((u) => u.provider).sort()).toEqual([...new Set(ready.missing.map((m) => m.plugin))].filter((p) => p !== '@hypermesh/plugin-grpc').sort());
 
+      // DNS: only the first node listens; the record answers over the wire (kdig) and through the API (dig).
+      expect(ready.dns).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(ready.nodes.map((n) => n.dns !== null)).toEqual([true, false, false, false]);
+      const [dnsHost, dnsPort] = ready.dns.split(':') as [string, string];
+      expect(execFileSync('kdig', [`@${dnsHost}`, '-p', dnsPort, 'hello.svc.hypermesh.local', 'A', '+short'], { encoding: 'utf8' }).trim()).toBe('10.1.2.3');
+      const dig = await runHypermesh(['dig', 'hello.svc.hypermesh.local', '--short', '--api', ready.api, '--token-file', join(dir, 'demo', 'credentials', 'viewer.token')], { cwd: dir });
+      expect(dig).toMatchObject({ code: 0, stdout: '10.1.2.3\n' });
+
       const stopped = waitForEvent(up, 'stopped');
       const exit = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
       up.kill('SIGINT');
       await stopped;
       expect(await exit).toBe(0);
       // The port is free again.
-      const port = Number(new URL(ready.api).port);
-      const after = await runHypermesh(['status', '--api', `127.0.0.1:${port}`], { cwd: dir });
+      const after = await runHypermesh(['status', '--api', `127.0.0.1:${new URL(ready.api).port}`], { cwd: dir });
       expect(after.code).toBe(4);
+      // …and so is the DNS port.
+      expect(() => execFileSync('kdig', [`@${dnsHost}`, '-p', dnsPort, '+tcp', '+timeout=1', '+retry=0', 'hello.svc.hypermesh.local'], { stdio: 'pipe' })).toThrow();
     } finally {
       up.kill('SIGKILL');
     }

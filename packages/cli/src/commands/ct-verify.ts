@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CertificateVerdict } from '@hypermesh/runtime';
 import type { Command } from '../cli/command.js';
 import { readInputFile } from '../cli/read-input.js';
-import { CliError, CliErrorCode } from '../errors.js';
+import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -45,19 +45,23 @@ export function renderVerdict(v: VerdictJson): string[] {
 /** `hypermesh ct verify CERT.pem`. */
 export const ctVerifyCommand: Command = {
   name: 'ct verify',
-  usage: 'hypermesh ct verify CERT.pem [--issuer ISSUER.pem] [--hostname NAME]',
+  usage: 'hypermesh ct verify CERT.pem [--issuer ISSUER.pem] [--hostname NAME] [--at TIME]',
   summary: 'Verify a certificate: X.509 path, host name and Certificate Transparency policy',
-  details: 'CERT.pem may hold the leaf followed by its chain. --issuer adds the issuer (and any further chain in that file) after the leaf. Exit code 0 when the certificate is valid, 1 when it is not.',
-  options: { issuer: { type: 'string' }, hostname: { type: 'string' } },
+  details:
+    'CERT.pem may hold the leaf followed by its chain. --issuer adds the issuer (and any further chain in that file) after the leaf. --at checks validity at another time (ISO 8601, e.g. 2019-01-01T00:00:00Z). Exit code 0 when the certificate is valid, 1 when it is not.',
+  options: { issuer: { type: 'string' }, hostname: { type: 'string' }, at: { type: 'string' } },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const [leaf, ...rest] = await readPemCertificates(resolve(ctx.cwd, ctx.positionals[0]!));
     const issuer = ctx.values.issuer === undefined ? [] : await readPemCertificates(resolve(ctx.cwd, ctx.values.issuer as string));
     const chain = [...issuer, ...rest];
+    const at = ctx.values.at as string | undefined;
+    if (at !== undefined && Number.isNaN(Date.parse(at))) throw usageError(`--at ${JSON.stringify(at)} is not a time; write e.g. 2019-01-01T00:00:00Z`);
     const verdict = await ctx.client().request<VerdictJson>('POST', '/v1/certificates/verify', {
       certificate: leaf,
       ...(chain.length > 0 ? { chain } : {}),
       ...(ctx.values.hostname === undefined ? {} : { hostname: ctx.values.hostname }),
+      ...(at === undefined ? {} : { at: new Date(at).toISOString() }),
     });
     ctx.out.result(verdict, () => renderVerdict(verdict));
     return verdict.valid ? ExitCode.Ok : ExitCode.Failed;

@@ -7,8 +7,7 @@ import { clusterFiles, type ClusterFiles } from '../cluster/cluster-files.js';
 import { loadCluster } from '../cluster/load-cluster.js';
 import { clusterNodeIds } from '../cluster/node-ids.js';
 import { defaultPluginSource, loadPlugin } from '../cluster/plugin-catalog.js';
-import { superviseNodeProcesses } from '../cluster/process-supervisor.js';
-import { startCluster, type RunningCluster } from '../cluster/start-cluster.js';
+import type { RunningCluster } from '../cluster/start-cluster.js';
 import { CliError, CliErrorCode, usageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -42,6 +41,7 @@ function summary(cluster: ClusterConfig, running: RunningCluster, mode: string):
     `  plugins  ${plugins.map((p) => `${p.name}@${p.version}`).join(', ') || '(none)'}`,
   ];
   if (running.api !== undefined) lines.push(`  API      ${running.api}${running.grpcApi === undefined ? '' : `  (gRPC ${running.grpcApi})`}`);
+  if (running.dns !== undefined) lines.push(`  DNS      ${running.dns} (UDP and TCP)`);
   for (const m of running.missing) lines.push(`  missing  ${m.plugin} (${m.reason}) — no ${m.role}`);
   if (running.api !== undefined) lines.push('', `try: hypermesh status --api ${running.api}`);
   return lines;
@@ -74,6 +74,8 @@ async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string
   const transport = single ? 'grpc' : cluster.spec.networking.transport;
   if (transport === 'grpc') await requireGrpc(single ? 'running one node of a multi-process cluster' : "spec.networking.transport: grpc");
   if (single) await requireClusterDirectory(clusterFiles(dirname(file)), nodes, `running node '${nodes[0]}' in its own process`);
+  // Loaded here, not at the top: the other commands never need the plugins behind the assembly.
+  const { startCluster } = await import('../cluster/start-cluster.js');
   const running = await startCluster(cluster, {
     files: clusterFiles(dirname(file)),
     transport,
@@ -99,7 +101,8 @@ async function runHere(ctx: CommandContext, cluster: ClusterConfig, file: string
       transport: running.transport,
       api: running.api ?? null,
       grpc: running.grpcApi ?? null,
-      nodes: running.nodes.map((n) => ({ id: n.id, plugins: n.plugins, api: n.gatewayUrl() ?? null, grpc: n.gatewayGrpcAddress() ?? null })),
+      dns: running.dns ?? null,
+      nodes: running.nodes.map((n) => ({ id: n.id, plugins: n.plugins, api: n.gatewayUrl() ?? null, grpc: n.gatewayGrpcAddress() ?? null, dns: n.dnsAddress() ?? null })),
       missing: running.missing,
     });
   } else {
@@ -147,6 +150,7 @@ export const upCommand: Command = {
     if (ctx.values.processes === true) {
       await requireGrpc('--processes');
       await requireClusterDirectory(clusterFiles(dirname(file)), clusterNodeIds(cluster), '--processes');
+      const { superviseNodeProcesses } = await import('../cluster/process-supervisor.js');
       await superviseNodeProcesses(ctx, cluster, file, clusterNodeIds(cluster), apiAddresses(ctx));
       return;
     }
