@@ -14,6 +14,7 @@ import {
   schedUnreserveHook,
   type ClusterView,
   type HookApi,
+  type HookRef,
   type PostFilterResult,
   type SchedulableNode,
   type SchedulingStatus,
@@ -62,9 +63,9 @@ export function feasibleNodesToFind(total: number, percentage: number): number {
 }
 
 /** Calls a hook and turns a failing tap into an `error` status that names the tap. */
-function guarded<T>(run: () => T): T | SchedulingStatus {
+function guarded<Args extends unknown[], R>(hooks: HookApi, hook: HookRef<Args, R>, ...args: Args): R | SchedulingStatus {
   try {
-    return run();
+    return hooks.callSync(hook, ...args);
   } catch (err) {
     const tap = isHypermeshError(err) ? (err.details?.tap as string | undefined) : undefined;
     const cause = isHypermeshError(err) && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
@@ -76,16 +77,21 @@ const isStatus = (v: unknown): v is SchedulingStatus => v !== null && typeof v =
 
 const rejected = (status: SchedulingStatus, reason: string): CycleOutcome => ({ kind: 'rejected', status, reason });
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv1a(seed: number, text: string): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/** The hash state after a workload key and a separator, reused for every node of a cycle. */
+const tieBreakSeed = (key: string): number => Math.imul(fnv1a(FNV_OFFSET, key), FNV_PRIME);
+
 /** A 32-bit FNV-1a hash of `key` and `node`: the rendezvous tie-break between equal scores. */
 export function tieBreak(key: string, node: string): number {
-  let h = 0x811c9dc5;
-  const mix = (s: string) => {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  };
-  mix(key);
-  h = Math.imul(h ^ 0, 0x01000193);
-  mix(node);
-  return h >>> 0;
+  return fnv1a(tieBreakSeed(key), node) >>> 0;
 }
 
 /**
@@ -95,7 +101,7 @@ export function tieBreak(key: string, node: string): number {
  * state, the workload and the taps: no clock, no randomness, ties broken by {@link tieBreak}.
  */
 export function runCycle(hooks: HookApi, host: FrameworkHost, cycle: Cycle, options: FrameworkOptions): CycleOutcome {
-  const pre = guarded(() => hooks.callSync(schedPreFilterHook, cycle));
+  const pre = guarded(hooks, schedPreFilterHook, cycle);
   if (isStatus(pre) && pre.code !== 'success' && pre.code !== 'skip') return rejected(pre, describeDiagnosis(0, [{ status: pre }]));
 
   const all = host.view.nodes;
@@ -113,7 +119,7 @@ export function runCycle(hooks: HookApi, host: FrameworkHost, cycle: Cycle, opti
     feasible = [nominated.node];
   }
 
-  const preScore = guarded(() => hooks.callSync(schedPreScoreHook, cycle, feasible));
+  const preScore = guarded(hooks, schedPreScoreHook, cycle, feasible);
   if (isStatus(preScore) && preScore.code !== 'success' && preScore.code !== 'skip') {
     return rejected(preScore, describeDiagnosis(feasible.length, [{ status: preScore }]));
   }
@@ -121,7 +127,7 @@ export function runCycle(hooks: HookApi, host: FrameworkHost, cycle: Cycle, opti
   if (isStatus(chosen)) return rejected(chosen, describeDiagnosis(feasible.length, [{ status: chosen }]));
 
   host.reserve(cycle.key, chosen.id);
-  const reserve = guarded(() => hooks.callSync(schedReserveHook, cycle, chosen));
+  const reserve = guarded(hooks, schedReserveHook, cycle, chosen);
   if (!isSuccess(reserve as SchedulingStatus | undefined)) return release(hooks, host, cycle, chosen, reserve as SchedulingStatus);
   return permitAndBind(hooks, host, cycle, chosen);
 }
@@ -131,25 +137,25 @@ export function runCycle(hooks: HookApi, host: FrameworkHost, cycle: Cycle, opti
  * workload resumes once its permit plugin allowed it.
  */
 export function permitAndBind(hooks: HookApi, host: FrameworkHost, cycle: Cycle, node: SchedulableNode): CycleOutcome {
-  const permit = guarded(() => hooks.callSync(schedPermitHook, cycle, node));
+  const permit = guarded(hooks, schedPermitHook, cycle, node);
   if (isStatus(permit) && permit.code === 'wait') return { kind: 'waiting', node: node.id, status: permit };
   if (!isSuccess(permit as SchedulingStatus | undefined)) return release(hooks, host, cycle, node, permit as SchedulingStatus);
 
-  const preBind = guarded(() => hooks.callSync(schedPreBindHook, cycle, node));
+  const preBind = guarded(hooks, schedPreBindHook, cycle, node);
   if (!isSuccess(preBind as SchedulingStatus | undefined)) return release(hooks, host, cycle, node, preBind as SchedulingStatus);
 
-  const bind = guarded(() => hooks.callSync(schedBindHook, cycle, node));
+  const bind = guarded(hooks, schedBindHook, cycle, node);
   if (bind === undefined) return release(hooks, host, cycle, node, schedulingError('framework', 'no bind plugin bound the workload'));
   if (!isSuccess(bind as SchedulingStatus)) return release(hooks, host, cycle, node, bind as SchedulingStatus);
   host.bind(cycle.key, node.id);
   // Informational: a failing post-bind tap is counted by the runtime and changes nothing here.
-  guarded(() => hooks.callSync(schedPostBindHook, cycle, { workload: cycle.workload.name, namespace: cycle.workload.namespace, node: node.id, sequence: cycle.sequence }));
+  guarded(hooks, schedPostBindHook, cycle, { workload: cycle.workload.name, namespace: cycle.workload.namespace, node: node.id, sequence: cycle.sequence });
   return { kind: 'bound', node: node.id };
 }
 
 /** Undoes a reservation after a later point refused: unreserve taps, then the allocation. */
 export function release(hooks: HookApi, host: FrameworkHost, cycle: Cycle, node: SchedulableNode, status: SchedulingStatus): CycleOutcome {
-  guarded(() => hooks.callSync(schedUnreserveHook, cycle, node));
+  guarded(hooks, schedUnreserveHook, cycle, node);
   host.unreserve(cycle.key);
   return rejected(status, describeDiagnosis(1, [{ node: node.id, status }]));
 }
@@ -173,7 +179,7 @@ function filterNodes(hooks: HookApi, host: FrameworkHost, cycle: Cycle, all: rea
     for (let i = 0; i < size; i++) window[i] = all[(start + processed + i) % total]!;
     processed += size;
     const pass = new FilterPass(window);
-    const thrown = guarded(() => hooks.callSync(schedFilterHook, cycle, pass));
+    const thrown = guarded(hooks, schedFilterHook, cycle, pass);
     if (isStatus(thrown)) return rejected(thrown, describeDiagnosis(processed, [{ status: thrown }]));
     if (pass.error !== undefined) return rejected(pass.error, describeDiagnosis(processed, [{ status: pass.error }]));
     for (let i = 0; i < size; i++) {
@@ -198,7 +204,7 @@ function postFilter(
     const first = mainRejection(rejections) ?? { code: 'unschedulable', plugin: 'framework', reason: 'no node fits' };
     return rejected({ ...first, code: 'unschedulable' }, describeDiagnosis(evaluated, rejections));
   };
-  const result = guarded(() => hooks.callSync(schedPostFilterHook, cycle, { evaluated, rejections }));
+  const result = guarded(hooks, schedPostFilterHook, cycle, { evaluated, rejections });
   if (result === undefined) return unschedulable();
   if (isStatus(result)) return rejected(result, describeDiagnosis(evaluated, [{ status: result }]));
   const { status, nominatedNode }: PostFilterResult = result;
@@ -208,7 +214,7 @@ function postFilter(
   const node = host.view.node(nominatedNode);
   if (node === undefined) return unschedulable();
   const pass = new FilterPass([node]);
-  const thrown = guarded(() => hooks.callSync(schedFilterHook, cycle, pass));
+  const thrown = guarded(hooks, schedFilterHook, cycle, pass);
   if (isStatus(thrown)) return rejected(thrown, describeDiagnosis(evaluated, [{ status: thrown }]));
   const verdict = pass.verdict(0);
   if (verdict !== undefined) return rejected(verdict, describeDiagnosis(evaluated, [{ node: node.id, status: verdict }]));
@@ -217,18 +223,25 @@ function postFilter(
 
 function selectHost(hooks: HookApi, cycle: Cycle, feasible: readonly SchedulableNode[]): SchedulableNode | SchedulingStatus {
   const sheet = new ScoreSheet(feasible);
-  const scored = guarded(() => hooks.callSync(schedScoreHook, cycle, sheet));
+  const scored = guarded(hooks, schedScoreHook, cycle, sheet);
   if (isStatus(scored)) return scored;
-  const normalized = guarded(() => hooks.callSync(schedNormalizeScoreHook, cycle, sheet));
+  const normalized = guarded(hooks, schedNormalizeScoreHook, cycle, sheet);
   if (isStatus(normalized)) return normalized;
   const totals = sheet.totals();
+  const seed = tieBreakSeed(cycle.key);
   let best = 0;
-  let bestTie = tieBreak(cycle.key, feasible[0]!.id);
+  let bestTie = -1; // computed only when another node ties with the best
   for (let i = 1; i < feasible.length; i++) {
     const total = totals[i]!;
     if (total < totals[best]!) continue;
-    const tie = tieBreak(cycle.key, feasible[i]!.id);
-    if (total > totals[best]! || tie > bestTie || (tie === bestTie && feasible[i]!.id < feasible[best]!.id)) {
+    if (total > totals[best]!) {
+      best = i;
+      bestTie = -1;
+      continue;
+    }
+    if (bestTie < 0) bestTie = fnv1a(seed, feasible[best]!.id) >>> 0;
+    const tie = fnv1a(seed, feasible[i]!.id) >>> 0;
+    if (tie > bestTie || (tie === bestTie && feasible[i]!.id < feasible[best]!.id)) {
       best = i;
       bestTie = tie;
     }
