@@ -22,8 +22,8 @@ import { parseOperation, type SchedOperation, type SchedResult } from './operati
 export type StateEvent =
   | { readonly type: 'bound'; readonly key: string; readonly node: string; readonly generation: number }
   | { readonly type: 'unbound'; readonly key: string; readonly node: string; readonly generation: number; readonly reason: string }
-  | { readonly type: 'removed'; readonly key: string; readonly node?: string }
-  | { readonly type: 'unschedulable'; readonly key: string; readonly reason: string }
+  | { readonly type: 'removed'; readonly key: string; readonly spec: NamespacedSpec; readonly node?: string }
+  | { readonly type: 'unschedulable'; readonly key: string; readonly plugin: string; readonly reason: string }
   | { readonly type: 'status'; readonly key: string }
   | { readonly type: 'node'; readonly node: string };
 
@@ -159,8 +159,9 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
         this.registerNode(op.node);
         return ok('done');
       case 'sched.node.heartbeat':
-        this.heartbeat(op.node);
-        return ok('done');
+        return this.heartbeat(op.node)
+          ? ok('done')
+          : refused(SchedulerErrorCode.NotFound, `node '${op.node}' is not registered; it registers again with sched.node.register`);
       case 'sched.node.report':
         this.report(context.clientId, op.node, op.reputation, op.trust);
         return ok('done');
@@ -207,7 +208,7 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
     this.state.resources.forget(record.spec.namespace, record.spec);
     this.state.workloads.delete(key);
     this.state.pending.delete(key);
-    this.events.push({ type: 'removed', key, ...(node ? { node } : {}) });
+    this.events.push({ type: 'removed', key, spec: record.spec, ...(node ? { node } : {}) });
     return ok('done');
   }
 
@@ -256,15 +257,16 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
     this.events.push({ type: 'node', node: reg.id });
   }
 
-  private heartbeat(nodeId: string): void {
+  private heartbeat(nodeId: string): boolean {
     const node = this.state.nodes.get(nodeId);
-    if (node === undefined) return;
+    if (node === undefined) return false;
     this.state.heartbeats.set(nodeId, this.state.now);
     if (!node.ready) {
       node.ready = true;
       this.retry = true;
       this.events.push({ type: 'node', node: nodeId });
     }
+    return true;
   }
 
   private report(reporter: string, nodeId: string, reputation: number, trust: 'active' | 'suspected' | 'isolated'): void {
@@ -338,7 +340,7 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
     record.reason = outcome.reason;
     this.state.waiting.delete(record.key);
     this.state.pending.add(record.key);
-    this.events.push({ type: 'unschedulable', key: record.key, reason: outcome.reason });
+    this.events.push({ type: 'unschedulable', key: record.key, plugin: outcome.status.plugin, reason: outcome.reason });
   }
 
   /** Takes a workload off its node (if it is on one); it becomes pending and is retried. */
