@@ -5,6 +5,7 @@ import { systemClock } from '@hypermesh/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Container, ContainerSpec } from './container-runtime.js';
 import { createProcessRuntime } from './process-runtime.js';
+import { containerSpec } from '../testing/fixtures.js';
 
 const MiB = 2 ** 20;
 
@@ -23,17 +24,7 @@ describe('process runtime (no root needed)', () => {
   });
 
   const start = async (command: string[], extra: Partial<ContainerSpec> = {}) => {
-    const c = await runtime.start({
-      id: `hm-test-${started.length}-${Date.now()}`,
-      hostname: 'test',
-      command,
-      env: { GREETING: 'hello' },
-      resources: { cpuMillis: 100, memoryBytes: 64 * MiB, pids: 10 },
-      capabilities: [],
-      network: 'host',
-      onOutput: (stream, line) => lines.push(`${stream}: ${line}`),
-      ...extra,
-    });
+    const c = await runtime.start(containerSpec(`hm-test-${started.length}-${Date.now()}`, command, lines, extra));
     started.push(c);
     return c;
   };

@@ -26,6 +26,8 @@ export interface RuncRuntimeOptions {
 }
 
 const COMMAND_TIMEOUT_MS = 30_000;
+/** How long a stopped container's pipes may take to close before its exit is reported without them. */
+const PIPE_DRAIN_MS = 1000;
 
 const signalName = (n: number): string | null => Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? null;
 
@@ -102,15 +104,20 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
       const signal = code !== null && code > 128 ? signalName(code - 128) : null;
       if (exit !== undefined) return;
       clock.clearTimeout(poll);
+      if (drainTimer !== undefined) clock.clearTimeout(drainTimer);
       exit = { code, signal, oomKilled: oom, reason: describeExit(code, signal, oom, stoppedByUs) };
       resolveExit(exit);
     };
-    // the container is gone when runc says it stopped (or no longer knows it)
+    // The container is gone when runc says it stopped (or no longer knows it). Its pipes close a
+    // moment later; the exit status arrives on one of them, so wait for them (briefly).
+    let drainTimer: ReturnType<ClockService['setTimeout']> | undefined;
     const check = async () => {
       if (exit !== undefined) return;
       const state = await command(['state', spec.id]).catch(() => undefined);
       const status = state?.code === 0 ? (JSON.parse(state.stdout) as { status: string }).status : 'stopped';
-      if (status === 'stopped') await finish();
+      if (status !== 'stopped') return;
+      if (open === 0) await finish();
+      else drainTimer ??= clock.setTimeout(() => void finish(), PIPE_DRAIN_MS);
     };
     const poll = clock.setInterval(() => void check(), options.pollMs ?? 2000);
 
@@ -120,7 +127,7 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
       child[stream]!.on('data', (d: Buffer) => split.write(d));
       child[stream]!.once('close', () => {
         split.end();
-        if (--open === 0) void check();
+        if (--open === 0) void (drainTimer === undefined ? check() : finish());
       });
     }
     const reporter = child.stdio[3];
@@ -128,7 +135,7 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
       open++;
       reporter.on('data', (d: Buffer) => (exitText += d.toString('utf8')));
       reporter.once('close', () => {
-        if (--open === 0) void check();
+        if (--open === 0) void (drainTimer === undefined ? check() : finish());
       });
     }
 

@@ -1,6 +1,7 @@
 // Test fixtures shared by this package's tests (not exported, not built).
 import { createNode, type HookApi, type JsonValue, type OperationContext, type WorkloadSpec } from '@hypermesh/runtime';
 import { pino } from 'pino';
+import type { ContainerSpec } from '../containers/container-runtime.js';
 import { tapBuiltinPlugins, type BuiltinPluginOptions } from '../plugins/builtin.js';
 import type { SchedOperation, SchedResult } from '../state/operations.js';
 import { createSchedulerStateMachine, type SchedulerMachineOptions, type SchedulerStateMachine } from '../state/state-machine.js';
@@ -72,4 +73,19 @@ export const placeOp = (s: WorkloadSpec): SchedOperation => ({ type: 'sched.plac
 export function boundNode(result: SchedResult): string {
   if (result.ok && result.outcome === 'bound') return result.node;
   throw new Error(`expected a binding, got ${JSON.stringify(result)}`);
+}
+
+/** A container spec for runtime tests: small limits, no capabilities, output into `lines`. */
+export function containerSpec(id: string, command: string[], lines: string[], extra: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    id,
+    hostname: 'probe-host',
+    command,
+    env: { GREETING: 'hello' },
+    resources: { cpuMillis: 250, memoryBytes: 64 * 2 ** 20, pids: 16 },
+    capabilities: [],
+    network: 'host',
+    onOutput: (stream, line) => lines.push(`${stream}: ${line}`),
+    ...extra,
+  };
 }

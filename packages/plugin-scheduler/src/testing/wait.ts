@@ -1,4 +1,6 @@
 // Test helpers for real processes and sockets (not exported, not built).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Polls `predicate` every 20 ms until it is true; throws with `what` after `timeoutMs`. */
@@ -30,4 +32,15 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Why root tests with runc cannot run here (not root, no runc, no busybox), or `undefined` when they can. */
+export function runcMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root: runc needs root';
+  try {
+    execFileSync('runc', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'runc is not installed';
+  }
+  return existsSync('/bin/busybox') ? undefined : 'busybox-static is not installed (/bin/busybox)';
 }
