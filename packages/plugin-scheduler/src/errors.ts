@@ -25,8 +25,6 @@ export const SchedulerErrorCode = {
   Runtime: 'E_SCHED_RUNTIME',
   /** The requested container runtime cannot work on this machine (no root, no runc). */
   RuntimeUnavailable: 'E_SCHED_RUNTIME_UNAVAILABLE',
-  /** A placement held by a permit plugin was not decided in time. */
-  Timeout: 'E_SCHED_TIMEOUT',
 } as const;
 
 /** One of the scheduler's stable error codes. */

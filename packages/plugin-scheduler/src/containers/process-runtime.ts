@@ -67,6 +67,7 @@ function processContainer(child: ChildProcess, spec: ContainerSpec, cwd: string,
   for (const stream of ['stdout', 'stderr'] as const) {
     const split = lineSplitter((line) => spec.onOutput(stream, line));
     child[stream]!.on('data', (d: Buffer) => split.write(d));
+    child[stream]!.on('error', () => undefined); // a destroyed pipe; 'close' follows
     child[stream]!.on('end', () => split.end());
   }
   const exited = new Promise<ContainerExit>((resolve) => {

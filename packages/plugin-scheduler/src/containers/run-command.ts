@@ -20,11 +20,13 @@ export function runCommand(
   options: { timeoutMs?: number; input?: string } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    // a helper that exits before reading its input must not take the node down with EPIPE
+    child.stdin?.on('error', () => undefined);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const timer = options.timeoutMs === undefined ? undefined : clock.setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (err) => {
       if (timer) clock.clearTimeout(timer);
@@ -34,6 +36,6 @@ export function runCommand(
       if (timer) clock.clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input);
   });
 }

@@ -125,6 +125,7 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
       const split = lineSplitter((line) => spec.onOutput(stream, line));
       open++;
       child[stream]!.on('data', (d: Buffer) => split.write(d));
+      child[stream]!.on('error', () => undefined); // a destroyed pipe; 'close' follows
       child[stream]!.once('close', () => {
         split.end();
         if (--open === 0) void (drainTimer === undefined ? check() : finish());
@@ -134,6 +135,7 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
     if (reporter) {
       open++;
       reporter.on('data', (d: Buffer) => (exitText += d.toString('utf8')));
+      reporter.on('error', () => undefined);
       reporter.once('close', () => {
         if (--open === 0) void (drainTimer === undefined ? check() : finish());
       });
