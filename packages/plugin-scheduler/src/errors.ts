@@ -13,6 +13,8 @@ export const SchedulerErrorCode = {
   Unschedulable: 'E_SCHED_UNSCHEDULABLE',
   /** A scheduling plugin failed (threw, or answered `error`); the message names it. */
   PluginError: 'E_SCHED_PLUGIN_ERROR',
+  /** Applying an operation threw: a bug in the scheduler; every replica answers alike and keeps going. */
+  Internal: 'E_SCHED_INTERNAL',
   /** A workload spec or operation is malformed; the message gives the field path. */
   Invalid: 'E_SCHED_INVALID',
   /** The workload would take its namespace past its quota. */

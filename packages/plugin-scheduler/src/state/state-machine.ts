@@ -106,9 +106,17 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
     if (context.timestamp > this.state.now) this.state.now = context.timestamp;
     this.expireNodes();
     this.expireWaits();
-    const result = this.dispatch(parsed.op, context);
-    this.drainEffects();
-    if (this.retry) this.retryPending();
+    let result: SchedResult;
+    try {
+      result = this.dispatch(parsed.op, context);
+      this.drainEffects();
+      if (this.retry) this.retryPending();
+    } catch (err) {
+      // A bug, not an input problem: every replica hits it alike, answers alike and keeps applying.
+      this.effects = [];
+      this.retry = false;
+      result = refused(SchedulerErrorCode.Internal, `applying ${parsed.op.type} failed inside the scheduler: ${(err as Error).message}; please report this`);
+    }
     const events = this.events;
     this.events = [];
     for (const event of events) {

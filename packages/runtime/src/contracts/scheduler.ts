@@ -190,7 +190,7 @@ export interface NamespaceQuota {
   readonly namespace: string;
   /** The limits; an omitted resource is unlimited. */
   readonly limits: Partial<ResourceQuantities> & { readonly workloads?: number };
-  /** What the namespace's placed (or waiting) workloads ask for. */
+  /** What the namespace's admitted workloads ask for: placed, held or still pending (admission counts them all). */
   readonly used: ResourceQuantities & { readonly workloads: number };
 }
 
