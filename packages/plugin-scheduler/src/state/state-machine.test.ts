@@ -92,6 +92,21 @@ describe('sched state machine: rescheduling', () => {
     r.apply({ type: 'sched.node.heartbeat', node: first }, { at: 9000 });
     expect(r.machine.state.nodes.get(first)!.ready).toBe(true);
     expect(r.machine.state.workloads.get('default/w')!.node).toBe(other);
+    // and it can fall silent again
+    r.apply({ type: 'sched.node.heartbeat', node: other }, { at: 12_000 });
+    r.apply({ type: 'sched.node.heartbeat', node: other }, { at: 14_500 });
+    expect(r.machine.state.nodes.get(first)!.ready).toBe(false);
+  });
+
+  it('a node that comes back after every node went silent can time out again', () => {
+    const r = replica({ nodeTimeoutMs: 5000 });
+    r.apply(nodeOp('a'), { at: 0 });
+    r.apply({ type: 'sched.quota.set', namespace: 'x', limits: {} }, { at: 6000 });
+    expect(r.machine.state.nodes.get('a')!.ready).toBe(false);
+    r.apply({ type: 'sched.node.heartbeat', node: 'a' }, { at: 7000 });
+    expect(r.machine.state.nodes.get('a')!.ready).toBe(true);
+    r.apply({ type: 'sched.quota.set', namespace: 'x', limits: {} }, { at: 13_000 });
+    expect(r.machine.state.nodes.get('a')!.ready).toBe(false);
   });
 
   it('moves the workloads of a node the fault detectors isolate', () => {

@@ -271,6 +271,8 @@ class Machine implements SchedulerStateMachine, CycleEffects, FrameworkHost {
     this.state.heartbeats.set(nodeId, this.state.now);
     if (!node.ready) {
       node.ready = true;
+      // keep the earliest-deadline cache a lower bound: this node can time out again
+      this.nextNodeDeadline = Math.min(this.nextNodeDeadline, this.state.now + this.nodeTimeoutMs);
       this.retry = true;
       this.events.push({ type: 'node', node: nodeId });
     }
