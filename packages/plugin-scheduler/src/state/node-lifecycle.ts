@@ -1,5 +1,11 @@
 import type { SchedulableNode } from '@hypermesh/runtime';
+import { isTolerated } from '../plugins/taint-toleration.js';
 import type { TrustReport } from './cluster-state.js';
+import type { SchedOperation } from './operations.js';
+import type { ApplyScope, PlacementQueue } from './placement-queue.js';
+
+/** What a node registers. */
+type NodeRegistration = Extract<SchedOperation, { type: 'sched.node.register' }>['node'];
 
 /** A node's agreed trust, from the reports of the other nodes' fault detectors. */
 export interface AgreedTrust {
@@ -37,3 +43,104 @@ export function agreeTrust(node: string, reports: ReadonlyMap<string, TrustRepor
 
 /** How long a node has been silent, in words for reasons ("no heartbeat for 6.2 s"). */
 export const silence = (now: number, last: number): string => `no heartbeat for ${((now - last) / 1000).toFixed(1)} s`;
+
+/**
+ * The node lifecycle of the replicated state (Kubernetes' node lifecycle controller): registration
+ * (and `NoExecute` evictions), heartbeats, readiness from heartbeat age in agreed time, and agreed
+ * trust from fault-detector reports. Taking workloads off a node goes through the placement queue.
+ */
+export class NodeLifecycle {
+  /** A lower bound of the earliest heartbeat deadline of a ready node: lets most operations skip the scan. Not replicated — any lower bound gives the same decisions. */
+  private nextDeadline = Infinity;
+
+  constructor(
+    private readonly scope: ApplyScope,
+    private readonly queue: PlacementQueue,
+    private readonly nodeTimeoutMs: number,
+  ) {}
+
+  /** After a restore nothing is known about deadlines: scan at the next operation. */
+  forgetDeadlines(): void {
+    this.nextDeadline = -Infinity;
+  }
+
+  /** Registers a node, or updates a known one (labels, taints, capacity…); it is ready again. */
+  register(reg: NodeRegistration): void {
+    const { state } = this.scope;
+    const existing = state.nodes.get(reg.id);
+    const node = existing ?? state.addNode({ ...reg, ready: true, reputation: 1, trust: 'active' });
+    if (existing !== undefined) {
+      Object.assign(existing, { labels: reg.labels, taints: reg.taints, capacity: reg.capacity, runtimes: reg.runtimes, address: reg.address, ready: true });
+      Object.assign(existing, agreeTrust(reg.id, state.reports.get(reg.id), state.nodes.size));
+      // NoExecute taints evict the workloads that do not tolerate them
+      for (const placed of [...state.resources.workloadsOn(reg.id)]) {
+        const taint = node.taints.find((t) => t.effect === 'NoExecute' && !isTolerated(placed.spec.tolerations, t));
+        if (taint !== undefined) this.queue.unbind(state.workloads.get(placed.key)!, `evicted by taint ${taint.key}:NoExecute`);
+      }
+    }
+    state.heartbeats.set(reg.id, state.now);
+    this.nextDeadline = Math.min(this.nextDeadline, state.now + this.nodeTimeoutMs);
+    this.queue.retry = true;
+    this.scope.events.push({ type: 'node', node: reg.id });
+  }
+
+  /** Records a heartbeat; false for a node the state does not know (it should register). */
+  heartbeat(nodeId: string): boolean {
+    const { state } = this.scope;
+    const node = state.nodes.get(nodeId);
+    if (node === undefined) return false;
+    state.heartbeats.set(nodeId, state.now);
+    if (!node.ready) {
+      node.ready = true;
+      // keep the deadline a lower bound: this node can time out again
+      this.nextDeadline = Math.min(this.nextDeadline, state.now + this.nodeTimeoutMs);
+      this.queue.retry = true;
+      this.scope.events.push({ type: 'node', node: nodeId });
+    }
+    return true;
+  }
+
+  /** Records one reporter's view of a node and applies the agreed trust; isolation moves its workloads. */
+  report(reporter: string, nodeId: string, reputation: number, trust: SchedulableNode['trust']): void {
+    const { state } = this.scope;
+    const node = state.nodes.get(nodeId);
+    if (node === undefined) return;
+    let reports = state.reports.get(nodeId);
+    if (reports === undefined) state.reports.set(nodeId, (reports = new Map()));
+    reports.set(reporter, { reputation, trust });
+    const agreed = agreeTrust(nodeId, reports, state.nodes.size);
+    if (agreed.trust === node.trust && agreed.reputation === node.reputation) return;
+    const was = node.trust;
+    node.reputation = agreed.reputation;
+    node.trust = agreed.trust;
+    this.scope.events.push({ type: 'node', node: nodeId });
+    if (agreed.trust === 'isolated' && was !== 'isolated') this.evictAll(nodeId, `node '${nodeId}' is isolated by the consensus fault detector`);
+    if (was === 'isolated' && agreed.trust !== 'isolated') this.queue.retry = true;
+  }
+
+  /** Marks nodes whose heartbeats stopped as not ready and reschedules their workloads. */
+  expire(): void {
+    const { state } = this.scope;
+    const now = state.now;
+    if (this.nodeTimeoutMs <= 0 || now <= this.nextDeadline) return;
+    let next = Infinity;
+    for (const node of state.sortedNodes) {
+      const last = state.heartbeats.get(node.id) ?? 0;
+      if (node.ready && now - last > this.nodeTimeoutMs) {
+        node.ready = false;
+        this.scope.events.push({ type: 'node', node: node.id });
+        this.evictAll(node.id, `node '${node.id}' is not ready (${silence(now, last)})`);
+      } else if (node.ready) {
+        next = Math.min(next, last + this.nodeTimeoutMs);
+      }
+    }
+    this.nextDeadline = next;
+  }
+
+  private evictAll(nodeId: string, reason: string): void {
+    const { state } = this.scope;
+    for (const placed of [...state.resources.workloadsOn(nodeId)]) this.queue.unbind(state.workloads.get(placed.key)!, reason);
+    // finished workloads hold nothing but are still bound there: they move too
+    for (const record of this.queue.sortedRecords((r) => r.phase === 'bound' && r.node === nodeId)) this.queue.unbind(record, reason);
+  }
+}
