@@ -205,7 +205,11 @@ describe('reputation', () => {
     // one reporter (possibly Byzantine) is not enough with n = 4, f = 1
     r.apply({ type: 'sched.node.report', node: 'n4', reputation: 0.1, trust: 'isolated' }, { clientId: 'n1' });
     expect(r.machine.state.nodes.get('n4')).toMatchObject({ trust: 'active', reputation: 1 });
-    r.apply({ type: 'sched.node.report', node: 'n4', reputation: 0.2, trust: 'isolated' }, { clientId: 'n2' });
+    // nor another client slot of the same node, nor a client that is not a registered node
+    r.apply({ type: 'sched.node.report', node: 'n4', reputation: 0.1, trust: 'isolated' }, { clientId: 'n1/7' });
+    r.apply({ type: 'sched.node.report', node: 'n4', reputation: 0.1, trust: 'isolated' }, { clientId: 'stranger/0' });
+    expect(r.machine.state.nodes.get('n4')).toMatchObject({ trust: 'active', reputation: 1 });
+    r.apply({ type: 'sched.node.report', node: 'n4', reputation: 0.2, trust: 'isolated' }, { clientId: 'n2/0' });
     expect(r.machine.state.nodes.get('n4')).toMatchObject({ trust: 'isolated', reputation: 0.2 });
     const placed = Array.from({ length: 12 }, (_, i) => boundNode(r.apply(placeOp(spec(`w${i}`)))));
     expect(placed).not.toContain('n4');

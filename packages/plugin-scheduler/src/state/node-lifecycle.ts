@@ -41,6 +41,12 @@ export function agreeTrust(node: string, reports: ReadonlyMap<string, TrustRepor
   return { reputation: values[need - 1]!, trust: rank === 2 ? 'isolated' : rank === 1 ? 'suspected' : 'active' };
 }
 
+/** The node behind a consensus client id (`node/slot` for PBFT, the node id itself otherwise). */
+export const reporterNode = (clientId: string): string => {
+  const slash = clientId.indexOf('/');
+  return slash < 0 ? clientId : clientId.slice(0, slash);
+};
+
 /** How long a node has been silent, in words for reasons ("no heartbeat for 6.2 s"). */
 export const silence = (now: number, last: number): string => `no heartbeat for ${((now - last) / 1000).toFixed(1)} s`;
 
@@ -100,11 +106,17 @@ export class NodeLifecycle {
     return true;
   }
 
-  /** Records one reporter's view of a node and applies the agreed trust; isolation moves its workloads. */
-  report(reporter: string, nodeId: string, reputation: number, trust: SchedulableNode['trust']): void {
+  /**
+   * Records one reporter's view of a node and applies the agreed trust; isolation moves its
+   * workloads. `clientId` is the submitting client as consensus authenticated it; its node (PBFT
+   * client ids are `<node>/<slot>`) is the reporter, so one node counts once whatever slot it
+   * used, and only registered nodes count.
+   */
+  report(clientId: string, nodeId: string, reputation: number, trust: SchedulableNode['trust']): void {
     const { state } = this.scope;
     const node = state.nodes.get(nodeId);
-    if (node === undefined) return;
+    const reporter = reporterNode(clientId);
+    if (node === undefined || !state.nodes.has(reporter)) return;
     let reports = state.reports.get(nodeId);
     if (reports === undefined) state.reports.set(nodeId, (reports = new Map()));
     reports.set(reporter, { reputation, trust });
