@@ -137,6 +137,9 @@ describe('sched state machine: agent reports', () => {
     boundNode(r.apply(placeOp(spec('w', { restartPolicy: 'never' }))));
     const report = { type: 'sched.status', key: 'default/w', node: 'a', generation: 1, phase: 'running', restarts: 0, address: '10.0.0.1', runtime: 'process' } as const;
     expect(r.apply({ ...report, node: 'b' })).toMatchObject({ ok: false, code: 'E_SCHED_NOT_FOUND' });
+    // nobody reports for another node: a spoofed address would redirect the service's DNS name
+    expect(r.apply({ ...report, address: '203.0.113.66' }, { clientId: 'b/0' })).toMatchObject({ ok: false, code: 'E_SCHED_INVALID' });
+    expect(r.apply({ type: 'sched.node.heartbeat', node: 'a' }, { clientId: 'b/1' })).toMatchObject({ ok: false, code: 'E_SCHED_INVALID' });
     expect(r.apply({ ...report, generation: 7 })).toMatchObject({ ok: false });
     r.apply(report);
     expect(r.machine.state.statusOf(r.machine.state.workloads.get('default/w')!)).toEqual({

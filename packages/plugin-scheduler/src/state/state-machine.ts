@@ -11,7 +11,7 @@ import { SchedulerError, SchedulerErrorCode } from '../errors.js';
 import type { FrameworkOptions } from '../framework/framework.js';
 import type { QuotaLimits } from '../resources/resource-manager.js';
 import { ClusterState, workloadKey, type NamespacedSpec, type SnapshotJson, type WorkloadRecord } from './cluster-state.js';
-import { NodeLifecycle } from './node-lifecycle.js';
+import { NodeLifecycle, reporterNode } from './node-lifecycle.js';
 import { parseOperation, type SchedOperation, type SchedResult } from './operations.js';
 import { PlacementQueue, type ApplyScope } from './placement-queue.js';
 
@@ -130,6 +130,11 @@ class Machine implements SchedulerStateMachine, ApplyScope {
   }
 
   private dispatch(op: SchedOperation, context: OperationContext): SchedResult {
+    const subject = op.type === 'sched.node.register' ? op.node.id : op.type === 'sched.node.heartbeat' || op.type === 'sched.status' ? op.node : undefined;
+    if (subject !== undefined && reporterNode(context.clientId) !== subject) {
+      // a node speaks only for itself: no registering, keeping alive or reporting for another
+      return refused(SchedulerErrorCode.Invalid, `${op.type} for node '${subject}' was submitted by client '${context.clientId}'; a node may only submit it for itself`);
+    }
     switch (op.type) {
       case 'sched.place':
         return this.place({ ...op.spec, namespace: op.spec.namespace ?? 'default' } as NamespacedSpec);

@@ -32,12 +32,19 @@ export function replica(
   return {
     hooks,
     machine,
-    apply(op, { at, clientId = 'client' } = {}) {
+    apply(op, { at, clientId = ownClient(op) } = {}) {
       now = at ?? now;
       const context: OperationContext = { sequence: ++sequence, index: 0, view: 0, clientId, timestamp: now };
       return machine.apply(JSON.parse(JSON.stringify(op)) as JsonValue, context) as SchedResult;
     },
   };
+}
+
+/** The client a node's own operations come from: the node itself (registration, heartbeat, status). */
+function ownClient(op: SchedOperation): string {
+  if (op.type === 'sched.node.register') return op.node.id;
+  if (op.type === 'sched.node.heartbeat' || op.type === 'sched.status') return op.node;
+  return 'client';
 }
 
 const GiB = 2 ** 30;
