@@ -11,9 +11,8 @@ import {
   systemClock,
   transportRef,
   type HypermeshNode,
-  type ResolverService,
-  type ZoneRecordInput,
 } from '@hypermesh/runtime';
+import { dnsCtPlugin } from '@hypermesh/plugin-dns-ct';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { schedulerPlugin } from './index.js';
 import { silent } from './testing/fixtures.js';
@@ -35,30 +34,17 @@ describe('scheduler on a 4-node embedded cluster (ordered by an in-process seque
   async function cluster() {
     const sequencer = createSequencer(systemClock, IDS);
     const network = createMemoryNetwork({ seed: 'sched-cluster', clock: systemClock });
-    const zone = new Map<string, ZoneRecordInput[]>();
-    const resolver: ResolverService = {
-      resolve: () => Promise.reject(new Error('not used')),
-      zone: {
-        domain: 'hypermesh.test',
-        upsert: async (records) => {
-          for (const name of new Set(records.map((r) => r.name))) zone.set(name, records.filter((r) => r.name === name));
-        },
-        remove: async (name) => void zone.delete(name),
-        list: () => [],
-      },
-      stats: () => ({ queries: 0, cacheHits: 0, cacheMisses: 0, cacheEntries: 0, hitRate: 0 }),
-    };
     nodes = IDS.map((id, i) =>
       createNode({
         id,
         logger: silent,
-        plugins: [schedulerPlugin],
+        plugins: [dnsCtPlugin, schedulerPlugin],
         overrides: [
           [consensusRef, sequencer.consensusFor(id)],
           [transportRef, network.transport(id)],
-          [resolverRef, resolver],
         ],
         config: {
+          '@hypermesh/plugin-dns-ct': { domain: 'hypermesh.test', listen: '127.0.0.1:0' },
           '@hypermesh/plugin-scheduler': {
             heartbeatIntervalMs: 100,
             nodeTimeoutMs: 1000,
@@ -72,7 +58,12 @@ describe('scheduler on a 4-node embedded cluster (ordered by an in-process seque
     await Promise.all(nodes.map((n) => n.start()));
     const scheduler = (i: number) => nodes[i]!.get(schedulerRef);
     await until(() => scheduler(0).nodes().filter((n) => n.ready).length === 4, 'four ready nodes');
-    return { sequencer, zone, scheduler };
+    /** The A record of `name` as node `i`'s resolver answers it (the zone is replicated as dns.records). */
+    const address = async (i: number, name: string) => {
+      const answer = await nodes[i]!.get(resolverRef).resolve({ name: `${name}.svc.hypermesh.test`, type: 'A' });
+      return answer.answers.find((r) => r.type === 'A')?.data;
+    };
+    return { sequencer, scheduler, address };
   }
 
   it('every node sees the same placement; logs are read from the node that runs the workload', async () => {
@@ -85,8 +76,8 @@ describe('scheduler on a 4-node embedded cluster (ordered by an in-process seque
     expect((await scheduler(other).logs('echo')).find((l) => l.text.startsWith('on '))!.text).toContain(join(stateDir, placement.node));
   });
 
-  it('reschedules the workloads of a node whose heartbeats stop, and moves its service records', async () => {
-    const { sequencer, zone, scheduler } = await cluster();
+  it('reschedules the workloads of a node whose heartbeats stop; DNS (plugin-dns-ct, zone replicated) follows', async () => {
+    const { sequencer, scheduler, address } = await cluster();
     const placement = await scheduler(0).deploy({
       name: 'web',
       command: ['sleep', '60'],
@@ -94,13 +85,13 @@ describe('scheduler on a 4-node embedded cluster (ordered by an in-process seque
       ports: [{ name: 'http', port: 18081, protocol: 'tcp' }],
     });
     const first = IDS.indexOf(placement.node);
-    await until(() => zone.get('web.svc')?.[0]?.data === `127.0.0.${first + 1}`, 'the first A record');
+    await until(async () => (await address(3, 'web')) === `127.0.0.${first + 1}`, 'the first A record');
     const watcher = (first + 1) % 4;
     const t0 = Date.now();
     sequencer.crash(placement.node);
     await until(() => scheduler(watcher).get('web')?.phase === 'running' && scheduler(watcher).get('web')?.node !== placement.node, 'web to run elsewhere', 15_000);
     const moved = scheduler(watcher).get('web')!.node!;
-    await until(() => zone.get('web.svc')?.find((r) => r.type === 'A')?.data === `127.0.0.${IDS.indexOf(moved) + 1}`, 'the A record to follow');
+    await until(async () => (await address(watcher, 'web')) === `127.0.0.${IDS.indexOf(moved) + 1}`, 'the A record to follow');
     console.log(`rescheduled from ${placement.node} to ${moved} in ${Date.now() - t0} ms (node timeout 1000 ms)`);
     expect(scheduler(watcher).nodes().find((n) => n.id === placement.node)?.ready).toBe(false);
   });
