@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
+
+// `train-worker` is the isolation-forest training thread, loaded by path beside the bundle;
+// `shims` gives the CommonJS build an import.meta.url to find it.
+export default defineConfig(packageBuild(['src/index.ts', 'src/forest/train-worker.ts'], { shims: true }));
