@@ -106,7 +106,7 @@ function explainTunnel(m: NameModel, stats: PayloadStats): ThreatReason[] {
       value: round(stats.bits),
       threshold: m.tunnel.minBits,
       weight: round(byBits / (byBits + byRate)),
-      explanation: `the labels below the registrable domain carry ${round(stats.bits)} bits under the benign-name model; benign names carry less than ${m.tunnel.minBits}`,
+      explanation: `the labels outside the registrable domain carry ${round(stats.bits)} bits under the benign-name model; benign names carry less than ${m.tunnel.minBits}`,
     },
   ];
   if (byRate > 0) {

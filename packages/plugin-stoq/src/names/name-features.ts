@@ -53,6 +53,8 @@ export interface FeatureContext {
   readonly unknownSuffix: number;
   /** 4-character fragments seen in at least two benign labels. */
   readonly fragments: ReadonlySet<string>;
+  /** Top-level labels of benign names. */
+  readonly topLevel: ReadonlySet<string>;
 }
 
 const VOWELS = new Uint8Array(256);

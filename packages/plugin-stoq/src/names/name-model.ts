@@ -19,6 +19,8 @@ export interface NameModelJson {
   readonly unknownSuffix: number;
   /** 4-character fragments seen in at least two benign labels. */
   readonly fragments: readonly string[];
+  /** Top-level labels of benign names. */
+  readonly topLevel: readonly string[];
   /** DGA vs benign: boosted trees over the name features. */
   readonly dga: BoostedTreesJson;
   /** P(DGA) at or above which a name is a DGA name (chosen for the target false-positive rate). */
@@ -54,6 +56,7 @@ export function loadNameModel(json: NameModelJson): NameModel {
       suffixPopularity: new Map(Object.entries(json.suffixPopularity)),
       unknownSuffix: json.unknownSuffix,
       fragments: new Set(json.fragments),
+      topLevel: new Set(json.topLevel),
     },
     dga: new BoostedTrees(json.dga),
     threshold: json.threshold,

@@ -31,13 +31,12 @@ export interface TunnelRule {
 
 /**
  * Payload statistics of a name: the labels left of the registrable label — or every label when the
- * public suffix is one no benign name uses (e.g. dnscat2's `dnscat.<hex>` direct mode).
+ * top-level label is one no benign name uses (e.g. dnscat2's `dnscat.<hex>` direct mode).
  */
 export function payloadStats(name: ParsedName, context: FeatureContext): PayloadStats {
   const labels = name.labels;
   const parts = nameParts(labels);
-  const suffix = parts.suffixLabels === 1 ? labels[labels.length - 1]! : labels.slice(labels.length - parts.suffixLabels).join('.');
-  const end = context.suffixPopularity.has(suffix) ? Math.max(0, parts.primary) : labels.length;
+  const end = context.topLevel.has(labels[labels.length - 1]!) ? Math.max(0, parts.primary) : labels.length;
   let bits = 0;
   let transitions = 0;
   let longest = 0;

@@ -65,11 +65,13 @@ interface Row {
 }
 
 /** Builds the benign context (character model, suffix popularity) from benign names. */
-export function benignContext(names: readonly ParsedName[]): { context: FeatureContext; json: Pick<NameModelJson, 'chars' | 'suffixPopularity' | 'unknownSuffix' | 'fragments'> } {
+export function benignContext(names: readonly ParsedName[]): { context: FeatureContext; json: Pick<NameModelJson, 'chars' | 'suffixPopularity' | 'unknownSuffix' | 'fragments' | 'topLevel'> } {
   const chars = new CharModelBuilder();
   const suffixes = new Map<string, number>();
   const fragmentCounts = new Map<string, number>();
+  const topLevel = new Set<string>();
   for (const name of names) {
+    topLevel.add(name.labels[name.labels.length - 1]!);
     const parts = nameParts(name.labels);
     for (const label of name.labels.slice(0, name.labels.length - parts.suffixLabels)) {
       chars.add(label);
@@ -87,8 +89,8 @@ export function benignContext(names: readonly ParsedName[]): { context: FeatureC
   const charsJson = chars.toJSON();
   const fragments = [...fragmentCounts].filter(([, n]) => n >= 2).map(([f]) => f).sort();
   return {
-    context: { chars: chars.build(), suffixPopularity: new Map(Object.entries(popularity)), unknownSuffix, fragments: new Set(fragments) },
-    json: { chars: charsJson, suffixPopularity: popularity, unknownSuffix, fragments },
+    context: { chars: chars.build(), suffixPopularity: new Map(Object.entries(popularity)), unknownSuffix, fragments: new Set(fragments), topLevel },
+    json: { chars: charsJson, suffixPopularity: popularity, unknownSuffix, fragments, topLevel: [...topLevel].sort() },
   };
 }
 
