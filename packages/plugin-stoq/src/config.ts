@@ -67,7 +67,7 @@ export const stoqConfigSchema = z.strictObject({
       tunnel_names: count.default(5),
       /** Distinct subdomains of one domain in a window carrying `tunnel_bits` on average. */
       tunnel_subdomains: count.default(40),
-      tunnel_bits: positive.default(60),
+      tunnel_bits: positive.default(120),
       /** TXT/NULL queries under one domain in a window (with distinct subdomains). */
       tunnel_txt_null: count.default(40),
       /** Distinct subdomains of one domain in a window, mostly NXDOMAIN (random-subdomain flood). */
@@ -98,8 +98,10 @@ export const stoqConfigSchema = z.strictObject({
       min_rows: count.default(512),
       /** How often the model is retrained in the worker (default 5 min). */
       retrain_every: durationSchema.default(300_000),
-      /** Score at which a subject is anomalous (scores to 0.7). */
-      threshold: z.number().min(0.5).max(1).default(0.72),
+      /** Isolation score at which a client is anomalous (maps to detector score 0.7). */
+      client_threshold: z.number().min(0.5).max(1).default(0.68),
+      /** Isolation score at which a domain is anomalous. Domains are fewer and more varied than clients. */
+      domain_threshold: z.number().min(0.5).max(1).default(0.72),
     })
     .prefault({}),
   /** Seasonal model and change points on the total query and byte rates. */

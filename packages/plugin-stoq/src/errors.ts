@@ -13,8 +13,6 @@ export const StoqErrorCode = {
   InvalidArgument: 'E_STOQ_ARGUMENT',
   /** The isolation-forest training worker failed; the previous model stays in use. */
   TrainingFailed: 'E_STOQ_TRAINING',
-  /** The alert webhook kept failing after every retry. */
-  WebhookFailed: 'E_STOQ_WEBHOOK',
 } as const;
 
 /** One of the stable error codes of this package. */

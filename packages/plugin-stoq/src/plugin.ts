@@ -23,7 +23,7 @@ import type { FlowStatistics } from './flows/flow-stats.js';
 import type { BandwidthPrediction, FlowModel } from './flows/flow-table.js';
 import { ForestTrainer } from './forest/forest-trainer.js';
 import { registerStoqMetrics, type WebhookCounters } from './metrics.js';
-import { classifierFor, defaultNameModel, type NameVerdict } from './names/classify-name.js';
+import { classifierFor, defaultNameClassifier, defaultNameModel, type NameVerdict } from './names/classify-name.js';
 
 /** The package version (also the plugin's). */
 export const STOQ_VERSION = '0.1.0';
@@ -135,7 +135,7 @@ export const stoqPlugin = definePlugin({
       flowModel: (key) => engine.flowModel(key),
       flows: () => engine.flowKeys(),
       link: () => engine.linkModel(),
-      classifyName: (qname) => (classifier ?? classifierFor(model)).classify(qname),
+      classifyName: (qname) => (classifier ?? defaultNameClassifier()).classify(qname),
       retrain: () => engine.retrain(),
       enforcement: () => engine.enforcer.mode(),
     } satisfies StoqService;

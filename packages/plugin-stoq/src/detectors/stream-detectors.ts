@@ -45,7 +45,8 @@ export const tunnelDetector: StreamDetector<DomainState> = {
     const subdomains = d.subdomains.count();
     const byNames = c.sliding(DomainCounter.TunnelNames, at) / t.tunnel_names;
     const meanBits = c.total(DomainCounter.PayloadBits) / queries;
-    const bySubdomains = (subdomains / t.tunnel_subdomains) * Math.min(1, meanBits / t.tunnel_bits);
+    // many distinct subdomains alone are a CDN's shards; they must also carry data (steeply gated)
+    const bySubdomains = Math.min(2, subdomains / t.tunnel_subdomains) * Math.min(1, meanBits / t.tunnel_bits) ** 3;
     const byTxt = subdomains >= t.tunnel_subdomains / 4 ? c.sliding(DomainCounter.TxtNull, at) / t.tunnel_txt_null : 0;
     // Mostly NXDOMAIN from many clients is a random-subdomain flood, not a tunnel (whose server
     // answers, or — exfiltrating through NXDOMAIN lookups — is reached by one or a few clients).

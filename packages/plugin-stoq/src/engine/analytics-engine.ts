@@ -105,8 +105,8 @@ export class AnalyticsEngine {
       arOrder: config.flows.ar_order,
       capacityBytesPerSecond: config.flows.capacity_bytes_per_second,
     });
-    this.clientModel = new AnomalyModel('clients', VECTOR_DIMENSIONS, config.forest);
-    this.domainModel = new AnomalyModel('domains', VECTOR_DIMENSIONS, config.forest);
+    this.clientModel = new AnomalyModel('clients', VECTOR_DIMENSIONS, config.forest, config.forest.client_threshold);
+    this.domainModel = new AnomalyModel('domains', VECTOR_DIMENSIONS, config.forest, config.forest.domain_threshold);
     this.rates = new RateShiftDetector(config.seasonal);
     this.protection = new ProtectedSubjects(config.policy.allow_clients, config.policy.allow_domains, config.policy.cluster_nodes);
     const useDatapath = config.policy.enforcement !== 'dns' && options.datapath !== undefined;
@@ -228,8 +228,8 @@ export class AnalyticsEngine {
     if (this.config.analytics.anomaly_detection) this.rates.add(at, 1, (querySize ?? info.length + 16) + (responseSize ?? 0));
     if (rcode !== undefined) this.answered(at, client, info, rcode, responseSize ?? 0);
     if (this.config.analytics.pattern_analysis) {
-      this.detect(c, at, CLIENT_DETECTORS, { client });
-      this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain });
+      this.detect(c, at, CLIENT_DETECTORS, { client }, this.clientModel);
+      this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain }, this.domainModel);
     }
     if (this.config.analytics.anomaly_detection) {
       this.anomaly(c, this.clientModel, at, { client }, 'anomaly');
@@ -250,14 +250,14 @@ export class AnalyticsEngine {
       if (nx) c.counters.add(ClientCounter.NxDomain);
       c.counters.add(ClientCounter.ResponseBytes, responseSize);
       if (large) c.counters.add(ClientCounter.LargeResponses);
-      if (this.config.analytics.pattern_analysis) this.detect(c, at, CLIENT_DETECTORS, { client });
+      if (this.config.analytics.pattern_analysis) this.detect(c, at, CLIENT_DETECTORS, { client }, this.clientModel);
     }
     if (d !== undefined) {
       d.roll(at);
       d.counters.add(DomainCounter.Answered);
       if (nx) d.counters.add(DomainCounter.NxDomain);
       d.counters.add(DomainCounter.ResponseBytes, responseSize);
-      if (this.config.analytics.pattern_analysis) this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain });
+      if (this.config.analytics.pattern_analysis) this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain }, this.domainModel);
     }
   }
 
@@ -288,7 +288,7 @@ export class AnalyticsEngine {
 
   // ── detection ─────────────────────────────────────────────────────────────────────────────
 
-  private detect<S extends SubjectState>(state: S, at: number, detectors: readonly StreamDetector<S>[], subject: ThreatEvent['subject']): void {
+  private detect<S extends SubjectState>(state: S, at: number, detectors: readonly StreamDetector<S>[], subject: ThreatEvent['subject'], model: AnomalyModel): void {
     let best = 0;
     for (const detector of detectors) {
       const ratio = detector.ratio(state, at, this.config.detectors);
@@ -297,11 +297,7 @@ export class AnalyticsEngine {
       if (score < this.actions.floor(detector.policy) && !this.actions.active(detector.kind, this.subjectOf(subject))) continue;
       this.actions.consider(this.finding(detector.kind, detector.policy, subject, score, at, () => detector.reasons(state, at, this.config.detectors)));
     }
-    state.score = Math.max(best, ratioToScore(this.anomalyRatio(state.anomaly)));
-  }
-
-  private anomalyRatio(score: number): number {
-    return score <= 0.5 ? 0 : (score - 0.5) / (this.config.forest.threshold - 0.5);
+    state.score = Math.max(best, ratioToScore(model.ratio(state.anomaly)));
   }
 
   private anomaly(state: SubjectState, model: AnomalyModel, at: number, subject: ThreatEvent['subject'], policy: PolicyKind): void {
@@ -316,7 +312,7 @@ export class AnalyticsEngine {
     if (!vectorDue || !model.ready()) return;
     state.scoredAt = at;
     state.anomaly = model.score(this.vector);
-    const score = ratioToScore(this.anomalyRatio(state.anomaly));
+    const score = ratioToScore(model.ratio(state.anomaly));
     if (score > state.score) state.score = score;
     if (score < this.actions.floor(policy) && !this.actions.active('anomaly', this.subjectOf(subject))) return;
     const vector = Array.from(this.vector);
@@ -326,9 +322,9 @@ export class AnalyticsEngine {
         {
           feature: `${model.name}_isolation_score`,
           value: Math.round(anomaly * 1000) / 1000,
-          threshold: this.config.forest.threshold,
+          threshold: model.threshold,
           weight: 1,
-          explanation: `isolation-forest score ${anomaly.toFixed(3)} of its behaviour vector [${vector.map((v) => v.toFixed(2)).join(', ')}] among ${model.name} (threshold ${this.config.forest.threshold})`,
+          explanation: `isolation-forest score ${anomaly.toFixed(3)} of its behaviour vector [${vector.map((v) => v.toFixed(2)).join(', ')}] among ${model.name} (threshold ${model.threshold})`,
         },
       ]),
     );

@@ -24,6 +24,8 @@ export class AnomalyModel {
     readonly name: 'clients' | 'domains',
     readonly dimensions: number,
     private readonly config: StoqConfig['forest'],
+    /** Isolation score from which a subject counts as anomalous. */
+    readonly threshold: number,
   ) {
     this.rows = new Float64Array(config.window_rows * dimensions);
   }
@@ -34,6 +36,11 @@ export class AnomalyModel {
     this.rows.set(vector.subarray(0, this.dimensions), this.head * this.dimensions);
     this.head = (this.head + 1) % this.config.window_rows;
     this.filled = Math.min(this.filled + 1, this.config.window_rows);
+  }
+
+  /** How far past the threshold an isolation score is (1 = at it), as detectors report ratios. */
+  ratio(score: number): number {
+    return score <= 0.5 ? 0 : (score - 0.5) / (this.threshold - 0.5);
   }
 
   /** The anomaly score in (0, 1) of a vector, or 0 without a model. */

@@ -1,7 +1,7 @@
 import type { ParsedNameClassifier } from '../names/classify-name.js';
 import { parseDnsName } from '../names/dns-name.js';
 import type { NameModel } from '../names/name-model.js';
-import { payloadStats } from '../names/payload.js';
+import { payloadStats, tunnelStrength } from '../names/payload.js';
 import { nameParts } from '../names/suffix.js';
 
 /** What the stream needs to know about a name, computed once per distinct name (and cached). */
@@ -21,10 +21,13 @@ export interface NameInfo {
 /**
  * Parses and classifies names, caching the result per name. The cache holds `capacity` names and
  * is emptied when full — O(1), no per-hit bookkeeping — which suits DNS, where popular names
- * come back within moments and rare names would evict each other anyway.
+ * come back within moments and rare names would evict each other anyway. The DGA part of a
+ * verdict depends only on the registrable domain, so it is cached per domain too: a flood of
+ * random subdomains under one domain costs one DGA evaluation.
  */
 export class NameInfoCache {
   private cache = new Map<string, NameInfo>();
+  private domainScores = new Map<string, number>();
   private misses = 0;
   private hits = 0;
 
@@ -46,13 +49,21 @@ export class NameInfoCache {
     if (!parsed.ok) return parsed.reason;
     const parts = nameParts(parsed.labels);
     const domain = parsed.labels.length <= 1 ? parsed.key : parsed.labels.slice(Math.max(0, parts.primary)).join('.');
+    const payload = payloadStats(parsed, this.model.context);
     let label: NameInfo['label'] = 'benign';
     let score = 0;
     if (this.classifier !== undefined) {
-      label = this.classifier.labelParsed(parsed);
+      const tunnel = tunnelStrength(payload, this.model.tunnel);
+      let dga = tunnel >= 1 ? 0 : this.domainScores.get(domain);
+      if (dga === undefined) {
+        dga = this.classifier.dgaScore(parsed);
+        if (this.domainScores.size >= this.capacity) this.domainScores = new Map();
+        this.domainScores.set(domain, dga);
+      }
+      label = this.classifier.combine(tunnel, dga);
       score = this.classifier.lastScore();
     }
-    const info: NameInfo = { domain, label, score, payloadBits: payloadStats(parsed, this.model.context).bits, length: parsed.wireLength };
+    const info: NameInfo = { domain, label, score, payloadBits: payload.bits, length: parsed.wireLength };
     if (this.cache.size >= this.capacity) this.cache = new Map();
     this.cache.set(name, info);
     return info;

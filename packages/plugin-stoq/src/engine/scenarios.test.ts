@@ -47,6 +47,23 @@ describe('stream scenarios', () => {
     expect(h.threats.filter((t) => t.subject.domain !== 'exfil-tunnel.net' && t.subject.client !== '10.1.9.66')).toEqual([]);
   });
 
+  it('does not mistake many distinct ordinary subdomains (CDN shards) for a tunnel', async () => {
+    const seed = 'shards-1';
+    const h = harness();
+    const shards = steady(seed, 0, 300_000, 50, (r, at) => ({
+      kind: 'dns',
+      at,
+      client: `10.8.0.${r.int(200)}`,
+      name: `img${r.int(2000)}.static.shop-images.com`,
+      type: 'A',
+      rcode: 'NOERROR',
+      responseSize: 90,
+    }));
+    await h.replay(shards, 300_000);
+    console.log(`[cdn shards] seed ${seed}: ${h.threats.length} threats; top domain ${JSON.stringify(h.engine.scores(1).domains)}`);
+    expect(h.threats).toEqual([]);
+  });
+
   it('detects a random-subdomain (water torture) flood against one domain', async () => {
     const seed = 'water-torture-1';
     const h = harness();
@@ -80,6 +97,19 @@ describe('stream scenarios', () => {
     expect(reportDetection('query flood', seed, start, found)).toBeLessThanOrEqual(5_000);
     expect(found!.action).toBe('rate-limit');
     expect(h.threats.filter((t) => t.subject.client !== '10.3.9.9')).toEqual([]);
+  });
+
+  it('detects amplification attempts: ANY queries from one (spoofed) source', async () => {
+    const seed = 'amplification-1';
+    const h = harness();
+    const start = 120_000;
+    const normal = normalTraffic(createRandom(seed), clients('10.9.0', 20), 0, 240_000, 0.2);
+    const any = steady(`${seed}/a`, start, 240_000, 2, (r, at) => ({ kind: 'dns', at, client: '203.0.113.66', name: 'example-zone.org', type: 'ANY', rcode: 'NOERROR', responseSize: 3000 + r.int(1000) }));
+    await h.replay(merge(normal, any), 240_000);
+    const found = firstOf(h.threats, 'amplification', (t) => t.subject.client === '203.0.113.66');
+    expect(reportDetection('amplification', seed, start, found)).toBeLessThanOrEqual(15_000);
+    expect(found!.reasons.map((r) => r.feature)).toEqual(expect.arrayContaining(['any_queries', 'amplification_factor']));
+    expect(h.threats.filter((t) => t.subject.client !== '203.0.113.66')).toEqual([]);
   });
 
   it('finds the DGA-infected client among normal clients', async () => {

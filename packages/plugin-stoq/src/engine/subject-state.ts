@@ -33,6 +33,18 @@ const DOMAIN_COUNTERS = 8;
 /** Feature vector dimensions of the isolation forests (clients and domains alike). */
 export const VECTOR_DIMENSIONS = 8;
 
+/** Pseudo-observations of the prior in every share and mean of a vector. */
+const PRIOR_WEIGHT = 8;
+
+/**
+ * A share or mean with `PRIOR_WEIGHT` pseudo-observations of `prior` (additive smoothing): a
+ * client with two queries, one of them NXDOMAIN, is not "50 % NXDOMAIN" — a client with sixty of
+ * sixty is. Without it the forests see small-sample noise as outliers.
+ */
+function smoothed(sum: number, n: number, prior: number): number {
+  return (sum + prior * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT);
+}
+
 /**
  * What clients and domains share: window counters, distinct-key sketches rotated with them, and
  * the scores the detectors and the isolation forest left.
@@ -89,19 +101,19 @@ export class ClientState extends SubjectState {
     this.dgaNames = dgaNames;
   }
 
-  /** Rates, shares and means of the window. */
+  /** Rates, shares and means of the window (smoothed towards typical values). */
   vector(at: number, out: Float64Array): Float64Array {
     const c = this.counters;
-    const queries = Math.max(1, c.total(ClientCounter.Queries));
-    const answered = Math.max(1, c.total(ClientCounter.Answered));
+    const queries = c.total(ClientCounter.Queries);
+    const answered = c.total(ClientCounter.Answered);
     out[0] = Math.log1p(c.sliding(ClientCounter.Queries, at));
-    out[1] = this.names.count() / queries;
-    out[2] = c.total(ClientCounter.NxDomain) / answered;
-    out[3] = c.total(ClientCounter.NameLength) / queries / 10;
-    out[4] = c.total(ClientCounter.NameScore) / queries;
-    out[5] = c.total(ClientCounter.TxtNull) / queries;
-    out[6] = c.total(ClientCounter.AnyQueries) / queries;
-    out[7] = Math.log1p(c.total(ClientCounter.ResponseBytes) / answered);
+    out[1] = smoothed(this.names.count(), queries, 0.5);
+    out[2] = smoothed(c.total(ClientCounter.NxDomain), answered, 0.02);
+    out[3] = smoothed(c.total(ClientCounter.NameLength) / 10, queries, 2);
+    out[4] = smoothed(c.total(ClientCounter.NameScore), queries, 0);
+    out[5] = smoothed(c.total(ClientCounter.TxtNull), queries, 0);
+    out[6] = smoothed(c.total(ClientCounter.AnyQueries), queries, 0);
+    out[7] = Math.log1p(smoothed(c.total(ClientCounter.ResponseBytes), answered, 150));
     return out;
   }
 }
@@ -124,18 +136,18 @@ export class DomainState extends SubjectState {
     this.clients = clients;
   }
 
-  /** Rates, shares and means of the window. */
+  /** Rates, shares and means of the window (smoothed towards typical values). */
   vector(at: number, out: Float64Array): Float64Array {
     const c = this.counters;
-    const queries = Math.max(1, c.total(DomainCounter.Queries));
+    const queries = c.total(DomainCounter.Queries);
     out[0] = Math.log1p(c.sliding(DomainCounter.Queries, at));
     out[1] = Math.log1p(this.subdomains.count());
-    out[2] = c.total(DomainCounter.NxDomain) / Math.max(1, c.total(DomainCounter.Answered));
-    out[3] = c.total(DomainCounter.PayloadBits) / queries / 10;
-    out[4] = c.total(DomainCounter.TxtNull) / queries;
+    out[2] = smoothed(c.total(DomainCounter.NxDomain), c.total(DomainCounter.Answered), 0.02);
+    out[3] = smoothed(c.total(DomainCounter.PayloadBits) / 10, queries, 3);
+    out[4] = smoothed(c.total(DomainCounter.TxtNull), queries, 0);
     out[5] = Math.log1p(this.clients.count());
-    out[6] = c.total(DomainCounter.NameLength) / queries / 10;
-    out[7] = c.total(DomainCounter.TunnelNames) / queries;
+    out[6] = smoothed(c.total(DomainCounter.NameLength) / 10, queries, 2);
+    out[7] = smoothed(c.total(DomainCounter.TunnelNames), queries, 0);
     return out;
   }
 }

@@ -1,5 +1,5 @@
 import { createRandom } from '@hypermesh/runtime';
-import { IsolationForest, type IsolationTreeNode } from 'ml-isolation-forest';
+import { IsolationForest, type IsolationTreeNode, type LibraryIsolationForest } from './library.js';
 
 /**
  * Isolation forests (Liu, Ting & Zhou, 2008) trained with `ml-isolation-forest` and compiled to
@@ -67,7 +67,7 @@ export function trainIsolationTrees(rows: readonly number[][], options: Isolatio
 }
 
 /** The library's scorer over the given trees, normalised for subsamples of `sampleSize`. */
-export function libraryForest(trees: IsolationTreeNode[], sampleSize: number): IsolationForest {
+export function libraryForest(trees: IsolationTreeNode[], sampleSize: number): LibraryIsolationForest {
   const forest = new IsolationForest({ nEstimators: trees.length });
   forest.forest = trees;
   // the library normalises by c(trainingSet.length); only the length is read

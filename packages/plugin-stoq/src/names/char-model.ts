@@ -20,7 +20,7 @@ export function symbolOf(octet: number): number {
   return OTHER;
 }
 
-/** Serialized form of a {@link CharModel}: sparse trigram counts. */
+/** Serialized form of the character model: sparse trigram counts. */
 export interface CharModelJson {
   /** Interpolation weights of trigram, bigram and unigram estimates. */
   readonly lambdas: readonly [number, number, number];

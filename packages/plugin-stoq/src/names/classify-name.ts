@@ -36,8 +36,15 @@ export interface ParsedNameClassifier extends NameClassifier {
    * and returns the label; the score of the last call is in {@link NameClassifier.lastScore}.
    */
   labelParsed(name: ParsedName): NameVerdict['label'];
-  /** The score of the last `labelParsed` call. */
+  /** The score of the last `labelParsed` or `combine` call. */
   lastScore(): number;
+  /** The DGA part alone: the calibrated score (0.5 = threshold) of the registrable label and suffix. */
+  dgaScore(name: ParsedName): number;
+  /**
+   * The verdict from the two parts (what `labelParsed` does), for callers that cache the DGA part
+   * per registrable domain — it depends on nothing else.
+   */
+  combine(tunnelStrength: number, dgaScore: number): NameVerdict['label'];
 }
 
 const MAX_REASONS = 4;
@@ -62,17 +69,23 @@ export function classifierFor(m: NameModel): ParsedNameClassifier {
   const contributions = new Float64Array(NAME_FEATURE_COUNT);
   const offset = Math.log(m.threshold / (1 - m.threshold));
   let score = 0;
-  let tunnel = 0;
 
-  const labelParsed = (name: ParsedName): NameVerdict['label'] => {
-    tunnel = tunnelStrength(payloadStats(name, m.context), m.tunnel);
+  const dgaScore = (name: ParsedName): number => {
+    extractNameFeatures(name, m.context, x);
+    return 1 / (1 + Math.exp(-(m.dga.margin(x) - offset)));
+  };
+  const tunnelOf = (name: ParsedName): number => tunnelStrength(payloadStats(name, m.context), m.tunnel);
+  const combine = (tunnel: number, dga: number): NameVerdict['label'] => {
     if (tunnel >= 1) {
       score = 1 - 0.5 / tunnel;
       return 'tunnel';
     }
-    extractNameFeatures(name, m.context, x);
-    score = Math.max(1 / (1 + Math.exp(-(m.dga.margin(x) - offset))), tunnel / 2);
+    score = Math.max(dga, tunnel / 2);
     return score >= 0.5 ? 'dga' : 'benign';
+  };
+  const labelParsed = (name: ParsedName): NameVerdict['label'] => {
+    const tunnel = tunnelOf(name);
+    return combine(tunnel, tunnel >= 1 ? 0 : dgaScore(name));
   };
 
   const classifyParsed = (name: ParsedName): NameVerdict => {
@@ -94,6 +107,8 @@ export function classifierFor(m: NameModel): ParsedNameClassifier {
     classifyParsed,
     labelParsed,
     lastScore: () => score,
+    dgaScore,
+    combine,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { CharModel } from './char-model.js';
 import type { ParsedName } from './dns-name.js';
 import { distinctChars, shannonEntropy } from './entropy.js';
+import type { FragmentSet } from './fragment-set.js';
 import { nameParts } from './suffix.js';
 
 /** One feature of a name: its id (used in explanations) and what it measures. */
@@ -52,7 +53,7 @@ export interface FeatureContext {
   /** The value for a suffix never seen among benign names. */
   readonly unknownSuffix: number;
   /** 4-character fragments seen in at least two benign labels. */
-  readonly fragments: ReadonlySet<string>;
+  readonly fragments: FragmentSet;
   /** Top-level labels of benign names. */
   readonly topLevel: ReadonlySet<string>;
 }
@@ -120,12 +121,12 @@ function writePrimary(primary: string, context: FeatureContext, out: Float64Arra
 }
 
 /** Share of the characters of `label` inside some 4-character fragment of the set. */
-function fragmentCoverage(label: string, fragments: ReadonlySet<string>): number {
+function fragmentCoverage(label: string, fragments: FragmentSet): number {
   if (label.length < 4) return 1;
   let covered = 0;
   let until = -1; // last index covered so far
   for (let i = 0; i + 4 <= label.length; i++) {
-    if (!fragments.has(label.slice(i, i + 4))) continue;
+    if (!fragments.hasAt(label, i)) continue;
     covered += Math.min(4, i + 4 - 1 - until);
     until = i + 3;
   }

@@ -1,5 +1,6 @@
 import { BoostedTrees, type BoostedTreesJson } from '../ml/boosted-trees.js';
 import { CharModel, type CharModelJson } from './char-model.js';
+import { FragmentSet } from './fragment-set.js';
 import { NAME_FEATURE_COUNT, type FeatureContext } from './name-features.js';
 import type { TunnelRule } from './payload.js';
 
@@ -55,7 +56,7 @@ export function loadNameModel(json: NameModelJson): NameModel {
       chars: CharModel.fromJSON(json.chars),
       suffixPopularity: new Map(Object.entries(json.suffixPopularity)),
       unknownSuffix: json.unknownSuffix,
-      fragments: new Set(json.fragments),
+      fragments: FragmentSet.from(json.fragments),
       topLevel: new Set(json.topLevel),
     },
     dga: new BoostedTrees(json.dga),

@@ -1,6 +1,7 @@
 import { createRandom } from '@hypermesh/runtime';
 import { BoostedTrees, trainBoostedTrees, type BoostingOptions } from '../ml/boosted-trees.js';
 import { CharModelBuilder } from './char-model.js';
+import { FragmentSet } from './fragment-set.js';
 import { parseDnsName, type ParsedName } from './dns-name.js';
 import { extractNameFeatures, NAME_FEATURE_COUNT, NAME_FEATURES, type FeatureContext } from './name-features.js';
 import { loadNameModel, type NameModelJson } from './name-model.js';
@@ -89,7 +90,7 @@ export function benignContext(names: readonly ParsedName[]): { context: FeatureC
   const charsJson = chars.toJSON();
   const fragments = [...fragmentCounts].filter(([, n]) => n >= 2).map(([f]) => f).sort();
   return {
-    context: { chars: chars.build(), suffixPopularity: new Map(Object.entries(popularity)), unknownSuffix, fragments: new Set(fragments), topLevel },
+    context: { chars: chars.build(), suffixPopularity: new Map(Object.entries(popularity)), unknownSuffix, fragments: FragmentSet.from(fragments), topLevel },
     json: { chars: charsJson, suffixPopularity: popularity, unknownSuffix, fragments, topLevel: [...topLevel].sort() },
   };
 }

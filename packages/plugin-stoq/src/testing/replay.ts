@@ -18,7 +18,7 @@ export interface Harness {
 }
 
 /** A stream of events that can be replayed in several parts. */
-export class EventSource {
+export class EventSource implements Iterable<DnsObservation> {
   private readonly iterator: Iterator<DnsObservation>;
   private head: IteratorResult<DnsObservation>;
 
@@ -33,6 +33,11 @@ export class EventSource {
     const value = this.head.value;
     this.head = this.iterator.next();
     return value;
+  }
+
+  /** The remaining events. */
+  *[Symbol.iterator](): Generator<DnsObservation> {
+    for (let e = this.takeBefore(Number.POSITIVE_INFINITY); e !== undefined; e = this.takeBefore(Number.POSITIVE_INFINITY)) yield e;
   }
 }
 

@@ -1,8 +1,8 @@
-import { createRandom } from '@hypermesh/runtime';
+import { createRandom, type DnsObservation } from '@hypermesh/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForestTrainer } from '../forest/forest-trainer.js';
 import { EventSource, harness, merge } from '../testing/replay.js';
-import { normalTraffic } from '../testing/traffic.js';
+import { normalTraffic, randomLabel } from '../testing/traffic.js';
 
 // Day-long scenarios on a simulated clock: the seasonal model learns the daily rhythm on day one,
 // then must stay silent through a normal day and catch a sudden shift of the total rate.
@@ -24,10 +24,37 @@ describe('seasonal scenarios', () => {
       await h.engine.retrain(); // hourly, at fixed simulated times
     }
     const status = h.engine.modelStatus();
-    console.log(`[normal day] seed ${seed}: ${h.threats.length} threats over 2 days; forest trained on ${status.trainingSamples} samples; top scores ${JSON.stringify(h.engine.scores(3))}`);
+    console.log(`[normal day] seed ${seed}: ${h.threats.length} threats over 2 days; forest trained on ${status.trainingSamples} samples; highest scores ${JSON.stringify(h.engine.scores(3))}`);
     expect(status.anomalyTrainedAt).toBeDefined();
     expect(h.threats).toEqual([]);
   }, 120_000);
+
+  it('the isolation forest singles out a client whose behaviour no detector covers', async () => {
+    const seed = 'outlier-1';
+    const h = harness({ forest: { retrain_every: 100 * DAY, min_rows: 200 } }, { trainer, tickMs: 10_000 });
+    const events = new EventSource(normalTraffic(createRandom(seed), clients('10.8.0', 40), 0, 2 * HOUR, 0.05));
+    await h.replay(events, HOUR);
+    await h.engine.retrain();
+    expect(h.engine.modelStatus().anomalyTrainedAt).toBeDefined();
+    // a client unusual in several ways at once, none crossing a detector's threshold: a query a
+    // second, each for a different name and domain, TXT, mostly NXDOMAIN, fairly large answers
+    const random = createRandom(`${seed}/odd`);
+    const odd: DnsObservation[] = Array.from({ length: 240 }, (_, i) => ({
+      kind: 'dns',
+      at: HOUR + 1000 + i * 1000,
+      client: '10.8.9.9',
+      name: `${randomLabel(random, 6)}.${randomLabel(random, 7)}-cloud.com`,
+      type: 'TXT',
+      rcode: random.chance(0.8) ? 'NXDOMAIN' : 'NOERROR',
+      responseSize: 900,
+    }));
+    await h.replay(merge(odd, events), 2 * HOUR);
+    const found = h.threats.find((t) => t.kind === 'anomaly' && t.subject.client === '10.8.9.9');
+    const others = h.threats.filter((t) => t.subject.client !== '10.8.9.9');
+    console.log(`[isolation forest] seed ${seed}: odd client ${found ? `flagged after ${((found.detectedAt - HOUR - 1000) / 1000).toFixed(0)} s (${found.reasons[0]!.explanation})` : 'not flagged'}; others flagged: ${others.length}`);
+    expect(found?.action).toBe('observe');
+    expect(others.filter((t) => t.kind !== 'anomaly' || t.subject.domain === undefined)).toEqual([]);
+  }, 60_000);
 
   it('detects a sudden shift of the daily pattern, and not the daily rhythm itself', async () => {
     const seed = 'diurnal-shift-1';
