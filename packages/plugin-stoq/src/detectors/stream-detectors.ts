@@ -33,8 +33,9 @@ const normaliseWeights = (reasons: ThreatReason[]): ThreatReason[] => {
 
 /**
  * DNS tunnelling under one domain: names the classifier labels `tunnel`; many distinct subdomains
- * carrying many bits each; or TXT/NULL volume across distinct subdomains (tunnels use them for
- * downstream data).
+ * carrying many bits each; or TXT/NULL volume across distinct subdomains that carry at least half
+ * as many (tunnels use those types for downstream data). Volume alone — a mail server's TXT
+ * lookups, a CDN's shards — is not enough: the names must carry data.
  */
 export const tunnelDetector: StreamDetector<DomainState> = {
   kind: 'tunnel',
@@ -47,7 +48,9 @@ export const tunnelDetector: StreamDetector<DomainState> = {
     const meanBits = c.total(DomainCounter.PayloadBits) / queries;
     // many distinct subdomains alone are a CDN's shards; they must also carry data (steeply gated)
     const bySubdomains = Math.min(2, subdomains / t.tunnel_subdomains) * Math.min(1, meanBits / t.tunnel_bits) ** 3;
-    const byTxt = subdomains >= t.tunnel_subdomains / 4 ? c.sliding(DomainCounter.TxtNull, at) / t.tunnel_txt_null : 0;
+    // TXT/NULL carry a tunnel's downstream; with half the bits per name, since their volume is evidence too
+    const byTxt =
+      subdomains >= t.tunnel_subdomains / 4 ? Math.min(2, c.sliding(DomainCounter.TxtNull, at) / t.tunnel_txt_null) * Math.min(1, (2 * meanBits) / t.tunnel_bits) ** 3 : 0;
     // Mostly NXDOMAIN from many clients is a random-subdomain flood, not a tunnel (whose server
     // answers, or — exfiltrating through NXDOMAIN lookups — is reached by one or a few clients).
     const answered = c.total(DomainCounter.Answered);

@@ -47,6 +47,27 @@ describe('stream scenarios', () => {
     expect(h.threats.filter((t) => t.subject.domain !== 'exfil-tunnel.net' && t.subject.client !== '10.1.9.66')).toEqual([]);
   });
 
+  it('detects a slow TXT tunnel whose names are each too short to flag', async () => {
+    const seed = 'txt-tunnel-1';
+    const h = harness();
+    const start = 120_000;
+    const normal = normalTraffic(createRandom(seed), clients('10.1.1', 20), 0, 300_000, 0.2);
+    const tunnel = steady(`${seed}/t`, start, 300_000, 2, (r, at) => ({
+      kind: 'dns',
+      at,
+      client: '10.1.9.67',
+      name: `${randomLabel(r, 10, '0123456789abcdef')}.c.quiet-sync.net`,
+      type: 'TXT',
+      rcode: 'NOERROR',
+      responseSize: 250,
+    }));
+    await h.replay(merge(normal, tunnel), 300_000);
+    const found = firstOf(h.threats, 'tunnel', (t) => t.subject.domain === 'quiet-sync.net');
+    expect(reportDetection('txt tunnel', seed, start, found)).toBeLessThanOrEqual(30_000);
+    expect(found!.reasons[0]!.feature).toBe('txt_null_queries');
+    expect(h.threats.filter((t) => t.subject.domain !== 'quiet-sync.net')).toEqual([]);
+  });
+
   it('does not mistake many distinct ordinary subdomains (CDN shards) for a tunnel', async () => {
     const seed = 'shards-1';
     const h = harness();

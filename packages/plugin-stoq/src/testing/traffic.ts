@@ -14,7 +14,7 @@ const POPULAR = [
   'booking.com', 'weather.com', 'cnn.com', 'espn.com', 'twitch.tv', 'discord.com', 'pinterest.com', 'tiktok.com',
 ];
 const HOSTS = ['www', 'api', 'cdn', 'mail', 'login', 'static', 'images', 'accounts', 'news', 'app'];
-const TYPES: readonly DnsObservation['type'][] = ['A', 'A', 'A', 'AAAA', 'AAAA', 'HTTPS'];
+const TYPES: readonly DnsObservation['type'][] = ['A', 'A', 'A', 'A', 'A', 'A', 'AAAA', 'AAAA', 'AAAA', 'HTTPS', 'HTTPS', 'TXT', 'MX'];
 
 /** A benign query name. */
 export function benignName(random: Random): string {
