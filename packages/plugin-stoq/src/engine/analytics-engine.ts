@@ -228,12 +228,12 @@ export class AnalyticsEngine {
     if (this.config.analytics.anomaly_detection) this.rates.add(at, 1, (querySize ?? info.length + 16) + (responseSize ?? 0));
     if (rcode !== undefined) this.answered(at, client, info, rcode, responseSize ?? 0);
     if (this.config.analytics.pattern_analysis) {
-      this.detect(c, at, CLIENT_DETECTORS, { client }, this.clientModel);
-      this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain }, this.domainModel);
+      this.detect(c, at, CLIENT_DETECTORS, this.clientModel);
+      this.detect(d, at, DOMAIN_DETECTORS, this.domainModel);
     }
     if (this.config.analytics.anomaly_detection) {
-      this.anomaly(c, this.clientModel, at, { client }, 'anomaly');
-      this.anomaly(d, this.domainModel, at, { domain: info.domain }, 'anomaly');
+      this.anomaly(c, this.clientModel, at);
+      this.anomaly(d, this.domainModel, at);
     }
     if (this.detectors.size > 0) this.custom(observation ?? { kind: 'dns', at, client, name, type: type as DnsObservation['type'] });
     return info;
@@ -250,14 +250,14 @@ export class AnalyticsEngine {
       if (nx) c.counters.add(ClientCounter.NxDomain);
       c.counters.add(ClientCounter.ResponseBytes, responseSize);
       if (large) c.counters.add(ClientCounter.LargeResponses);
-      if (this.config.analytics.pattern_analysis) this.detect(c, at, CLIENT_DETECTORS, { client }, this.clientModel);
+      if (this.config.analytics.pattern_analysis) this.detect(c, at, CLIENT_DETECTORS, this.clientModel);
     }
     if (d !== undefined) {
       d.roll(at);
       d.counters.add(DomainCounter.Answered);
       if (nx) d.counters.add(DomainCounter.NxDomain);
       d.counters.add(DomainCounter.ResponseBytes, responseSize);
-      if (this.config.analytics.pattern_analysis) this.detect(d, at, DOMAIN_DETECTORS, { domain: info.domain }, this.domainModel);
+      if (this.config.analytics.pattern_analysis) this.detect(d, at, DOMAIN_DETECTORS, this.domainModel);
     }
   }
 
@@ -288,19 +288,20 @@ export class AnalyticsEngine {
 
   // ── detection ─────────────────────────────────────────────────────────────────────────────
 
-  private detect<S extends SubjectState>(state: S, at: number, detectors: readonly StreamDetector<S>[], subject: ThreatEvent['subject'], model: AnomalyModel): void {
+  private detect<S extends SubjectState>(state: S, at: number, detectors: readonly StreamDetector<S>[], model: AnomalyModel): void {
     let best = 0;
     for (const detector of detectors) {
       const ratio = detector.ratio(state, at, this.config.detectors);
       const score = ratioToScore(ratio);
       if (score > best) best = score;
-      if (score < this.actions.floor(detector.policy) && !this.actions.active(detector.kind, this.subjectOf(subject))) continue;
-      this.actions.consider(this.finding(detector.kind, detector.policy, subject, score, at, () => detector.reasons(state, at, this.config.detectors)));
+      if (score < this.actions.floor(detector.policy) && !(state.flagged && this.actions.active(detector.kind, this.subjectOf(state.subject)))) continue;
+      state.flagged = true;
+      this.actions.consider(this.finding(detector.kind, detector.policy, state.subject, score, at, () => detector.reasons(state, at, this.config.detectors)));
     }
     state.score = Math.max(best, ratioToScore(model.ratio(state.anomaly)));
   }
 
-  private anomaly(state: SubjectState, model: AnomalyModel, at: number, subject: ThreatEvent['subject'], policy: PolicyKind): void {
+  private anomaly(state: SubjectState, model: AnomalyModel, at: number): void {
     const vectorDue = at - state.scoredAt >= SCORE_INTERVAL_MS;
     const sampleDue = at - state.sampledAt >= SAMPLE_INTERVAL_MS;
     if (!vectorDue && !sampleDue) return;
@@ -314,11 +315,12 @@ export class AnalyticsEngine {
     state.anomaly = model.score(this.vector);
     const score = ratioToScore(model.ratio(state.anomaly));
     if (score > state.score) state.score = score;
-    if (score < this.actions.floor(policy) && !this.actions.active('anomaly', this.subjectOf(subject))) return;
+    if (score < this.actions.floor('anomaly') && !(state.flagged && this.actions.active('anomaly', this.subjectOf(state.subject)))) return;
+    state.flagged = true;
     const vector = Array.from(this.vector);
     const anomaly = state.anomaly;
     this.actions.consider(
-      this.finding('anomaly', policy, subject, score, at, () => [
+      this.finding('anomaly', 'anomaly', state.subject, score, at, () => [
         {
           feature: `${model.name}_isolation_score`,
           value: Math.round(anomaly * 1000) / 1000,

@@ -1,42 +1,54 @@
 /**
- * A Map bounded to `capacity` entries that evicts the least recently used one. A JavaScript Map
- * iterates in insertion order, so re-inserting on use keeps the oldest entry first: O(1) per
- * operation, no extra links.
+ * A Map bounded to `capacity` entries that evicts a least recently used one, by the second-chance
+ * ("clock") approximation of LRU: a read only sets a flag; when room is needed, the oldest entries
+ * that were read since their last pass move to the back with the flag cleared, and the first one
+ * not read is evicted. Reads cost one Map lookup — no re-insertion, no garbage — and eviction is
+ * O(1) amortised.
  */
 export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, { value: V; used: boolean }>();
   private evictions = 0;
 
   constructor(readonly capacity: number) {}
 
   /** The value of `key`, marking it used. */
   get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
+    const entry = this.map.get(key);
+    if (entry === undefined) return undefined;
+    entry.used = true;
+    return entry.value;
   }
 
   /** The value of `key` without marking it used. */
   peek(key: K): V | undefined {
-    return this.map.get(key);
+    return this.map.get(key)?.value;
   }
 
-  /** Sets `key`, evicting the least recently used entry when full; returns the evicted value. */
+  /** Sets `key`, evicting a least recently used entry when full; returns the evicted value. */
   set(key: K, value: V): V | undefined {
+    const existing = this.map.get(key);
+    if (existing !== undefined) {
+      existing.value = value;
+      existing.used = true;
+      return undefined;
+    }
     let evicted: V | undefined;
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) {
-        evicted = this.map.get(oldest.value);
-        this.map.delete(oldest.value);
-        this.evictions++;
+    if (this.map.size >= this.capacity) {
+      for (;;) {
+        const oldest = this.map.entries().next();
+        if (oldest.done) break;
+        const [k, entry] = oldest.value;
+        this.map.delete(k);
+        if (!entry.used) {
+          evicted = entry.value;
+          this.evictions++;
+          break;
+        }
+        entry.used = false;
+        this.map.set(k, entry);
       }
     }
-    this.map.set(key, value);
+    this.map.set(key, { value, used: false });
     return evicted;
   }
 
@@ -45,14 +57,14 @@ export class LruMap<K, V> {
     return this.map.delete(key);
   }
 
-  /** Entries, least recently used first. */
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+  /** Entries, roughly least recently used first. */
+  *entries(): IterableIterator<[K, V]> {
+    for (const [k, e] of this.map) yield [k, e.value];
   }
 
-  /** Values, least recently used first. */
-  values(): IterableIterator<V> {
-    return this.map.values();
+  /** Values, roughly least recently used first. */
+  *values(): IterableIterator<V> {
+    for (const e of this.map.values()) yield e.value;
   }
 
   /** Number of entries. */

@@ -1,3 +1,4 @@
+import type { ThreatEvent } from '@hypermesh/runtime';
 import { RateMeter } from '../stats/ewma.js';
 import { WindowCounters, WindowDistinct } from '../stats/window-counters.js';
 
@@ -60,6 +61,8 @@ export abstract class SubjectState {
   /** Event time of the last sample of its vector taken for training. */
   sampledAt = Number.NEGATIVE_INFINITY;
   lastSeen = 0;
+  /** True once a finding about it reached the action engine: only then is its incident state looked up. */
+  flagged = false;
 
   protected constructor(
     counters: number,
@@ -78,6 +81,9 @@ export abstract class SubjectState {
 
   /** The isolation-forest vector ({@link VECTOR_DIMENSIONS} values). */
   abstract vector(at: number, out: Float64Array): Float64Array;
+
+  /** The threat subject it is. */
+  abstract readonly subject: ThreatEvent['subject'];
 }
 
 /** What analytics knows about one client address. O(1) update, about 0.5 KiB. */
@@ -90,6 +96,9 @@ export class ClientState extends SubjectState {
   readonly rate = new RateMeter(10_000);
   readonly baseline = new RateMeter(1_800_000);
 
+  /** The threat subject for this client (one object, reused). */
+  readonly subject: { readonly client: string };
+
   constructor(
     readonly address: string,
     windowMs: number,
@@ -99,6 +108,7 @@ export class ClientState extends SubjectState {
     super(CLIENT_COUNTERS, windowMs, [names, dgaNames]);
     this.names = names;
     this.dgaNames = dgaNames;
+    this.subject = { client: address };
   }
 
   /** Rates, shares and means of the window (smoothed towards typical values). */
@@ -125,6 +135,9 @@ export class DomainState extends SubjectState {
   /** Distinct clients asking. */
   readonly clients: WindowDistinct;
 
+  /** The threat subject for this domain (one object, reused). */
+  readonly subject: { readonly domain: string };
+
   constructor(
     readonly domain: string,
     windowMs: number,
@@ -134,6 +147,7 @@ export class DomainState extends SubjectState {
     super(DOMAIN_COUNTERS, windowMs, [subdomains, clients]);
     this.subdomains = subdomains;
     this.clients = clients;
+    this.subject = { domain };
   }
 
   /** Rates, shares and means of the window (smoothed towards typical values). */
