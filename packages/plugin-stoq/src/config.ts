@@ -96,6 +96,10 @@ export const stoqConfigSchema = z.strictObject({
       window_rows: count.default(4096),
       /** No model before this many rows. */
       min_rows: count.default(512),
+      /** How often a subject's vector is scored, at most (default 5 s of event time). */
+      score_every: durationSchema.default(5000),
+      /** How often a subject's vector is sampled into the training window, at most (default 10 s). */
+      sample_every: durationSchema.default(10_000),
       /** How often the model is retrained in the worker (default 5 min). */
       retrain_every: durationSchema.default(300_000),
       /** Isolation score at which a client is anomalous (maps to detector score 0.7). */

@@ -56,14 +56,12 @@ export interface EngineOptions {
 }
 
 const TYPES_TXT_NULL = new Set(['TXT', 'NULL']);
-const SCORE_INTERVAL_MS = 1000;
-const SAMPLE_INTERVAL_MS = 10_000;
 
 /**
  * The STOQ engine: everything behind the `analytics` service, usable without a node (benchmarks,
  * tests, offline replays). `observe` and the `dns.query` path are synchronous, never throw and
  * touch O(1) state per event: the name's cached verdict, one client and one domain entry (bounded
- * LRU maps), a few sketches, the stream detectors and — at most once a second per subject — an
+ * LRU maps), a few sketches, the stream detectors and — at most every `forest.score_every` per subject — an
  * isolation-forest score.
  */
 export class AnalyticsEngine {
@@ -302,8 +300,8 @@ export class AnalyticsEngine {
   }
 
   private anomaly(state: SubjectState, model: AnomalyModel, at: number): void {
-    const vectorDue = at - state.scoredAt >= SCORE_INTERVAL_MS;
-    const sampleDue = at - state.sampledAt >= SAMPLE_INTERVAL_MS;
+    const vectorDue = at - state.scoredAt >= this.config.forest.score_every;
+    const sampleDue = at - state.sampledAt >= this.config.forest.sample_every;
     if (!vectorDue && !sampleDue) return;
     state.vector(at, this.vector);
     if (sampleDue) {
