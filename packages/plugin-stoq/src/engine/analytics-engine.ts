@@ -81,6 +81,8 @@ export class AnalyticsEngine {
   private readonly talkers = new SpaceSaving(256);
   /** How often each name was queried (all clients), halved every window. */
   private readonly nameCounts = new CountMinSketch(1 << 14, 4);
+  /** First sightings of domains without state, halved every window. */
+  private readonly domainSightings = new CountMinSketch(1 << 16, 3);
   private readonly distinctNames = new HyperLogLog(14);
   private readonly distinctClients = new HyperLogLog(12);
   private readonly detectors = new Set<CustomDetector>();
@@ -210,14 +212,16 @@ export class AnalyticsEngine {
     if (info.label === 'dga') c.dgaNames.add(name);
     if (info.label === 'tunnel') k.add(ClientCounter.TunnelNames);
 
-    const dk = d.counters;
-    dk.add(DomainCounter.Queries);
-    dk.add(DomainCounter.NameLength, info.length);
-    dk.add(DomainCounter.PayloadBits, info.payloadBits);
-    if (txtNull) dk.add(DomainCounter.TxtNull);
-    if (info.label === 'tunnel') dk.add(DomainCounter.TunnelNames);
-    if (name.length > info.domain.length) d.subdomains.add(name);
-    d.clients.add(client);
+    if (d !== undefined) {
+      const dk = d.counters;
+      dk.add(DomainCounter.Queries);
+      dk.add(DomainCounter.NameLength, info.length);
+      dk.add(DomainCounter.PayloadBits, info.payloadBits);
+      if (txtNull) dk.add(DomainCounter.TxtNull);
+      if (info.label === 'tunnel') dk.add(DomainCounter.TunnelNames);
+      if (name.length > info.domain.length) d.subdomains.add(name);
+      d.clients.add(client);
+    }
 
     this.talkers.add(client);
     this.nameCounts.add(name);
@@ -227,11 +231,11 @@ export class AnalyticsEngine {
     if (rcode !== undefined) this.answered(at, client, info, rcode, responseSize ?? 0);
     if (this.config.analytics.pattern_analysis) {
       this.detect(c, at, CLIENT_DETECTORS, this.clientModel);
-      this.detect(d, at, DOMAIN_DETECTORS, this.domainModel);
+      if (d !== undefined) this.detect(d, at, DOMAIN_DETECTORS, this.domainModel);
     }
     if (this.config.analytics.anomaly_detection) {
       this.anomaly(c, this.clientModel, at);
-      this.anomaly(d, this.domainModel, at);
+      if (d !== undefined) this.anomaly(d, this.domainModel, at);
     }
     if (this.detectors.size > 0) this.custom(observation ?? { kind: 'dns', at, client, name, type: type as DnsObservation['type'] });
     return info;
@@ -270,7 +274,18 @@ export class AnalyticsEngine {
     return this.entry(this.clients, address, at, () => new ClientState(address, this.config.window));
   }
 
-  private domain(domain: string, at: number): DomainState {
+  /**
+   * The state of a domain — created only at its second query in about a window (a count-min sketch
+   * remembers first sightings), so the one-off domains that make up most of a long tail cost a
+   * sketch update instead of a state entry. Every detector needs volume under a domain anyway.
+   */
+  private domain(domain: string, at: number): DomainState | undefined {
+    const known = this.domains.get(domain);
+    if (known !== undefined) {
+      known.roll(at);
+      return known;
+    }
+    if (this.domainSightings.add(domain) < 2) return undefined;
     return this.entry(this.domains, domain, at, () => new DomainState(domain, this.config.window));
   }
 
@@ -363,6 +378,7 @@ export class AnalyticsEngine {
       // age the sketches: counts halve every window
       this.talkers.decay(0.5);
       this.nameCounts.decay(0.5);
+      this.domainSightings.decay(0.5);
     }
     this.window = Math.max(window, Number.isNaN(this.window) ? window : this.window);
   }
