@@ -34,8 +34,6 @@ export const MAX_WIRE_LENGTH = 255;
 /** The longest label, RFC 1035 §2.3.4. */
 export const MAX_LABEL_LENGTH = 63;
 
-const LDH_FAST = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/;
-
 function isLdhOctet(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
 }
@@ -52,23 +50,32 @@ function invalid(reason: string): InvalidName {
 export function parseDnsName(text: unknown): ParsedName | InvalidName {
   if (typeof text !== 'string') return invalid(`a name must be a string, not ${text === null ? 'null' : typeof text}`);
   if (text.length === 0 || text === '.') return invalid('the name is empty (the root is not a query name analytics scores)');
-  if (text.length <= 400) {
-    const lower = text.toLowerCase();
-    if (LDH_FAST.test(lower)) return fromPlain(lower);
-  }
-  return parseEscaped(text);
+  return (text.length <= MAX_WIRE_LENGTH && plainName(text)) || parseEscaped(text);
 }
 
-function fromPlain(lower: string): ParsedName | InvalidName {
-  const key = lower.endsWith('.') ? lower.slice(0, -1) : lower;
-  const labels = key.split('.');
-  let wire = 1;
-  for (const label of labels) {
-    if (label.length > MAX_LABEL_LENGTH) return invalid(`label '${label.slice(0, 20)}…' has ${label.length} octets; at most ${MAX_LABEL_LENGTH} are allowed`);
-    wire += label.length + 1;
+/**
+ * The common case in one pass: letters, digits, `-`, `_` and single dots only, labels of at most
+ * 63 octets, an optional trailing dot. Anything else (escapes, other octets, empty labels, limits)
+ * is left to the full parser, which also finds the reason.
+ */
+function plainName(text: string): ParsedName | undefined {
+  const end = text.charCodeAt(text.length - 1) === 0x2e ? text.length - 1 : text.length;
+  let labelStart = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      const length = i - labelStart;
+      if (length === 0 || length > MAX_LABEL_LENGTH) return undefined;
+      labelStart = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f)) {
+      return undefined;
+    }
   }
-  if (wire > MAX_WIRE_LENGTH) return invalid(`the name takes ${wire} octets on the wire; at most ${MAX_WIRE_LENGTH} are allowed`);
-  return { ok: true, labels, wireLength: wire, escapedOctets: 0, highOctets: 0, key };
+  // wire length: one length octet per label plus the root, i.e. the text plus 2 without the trailing dot
+  const wire = end + 2;
+  if (wire > MAX_WIRE_LENGTH) return undefined;
+  const key = (end === text.length ? text : text.slice(0, end)).toLowerCase();
+  return { ok: true, labels: key.split('.'), wireLength: wire, escapedOctets: 0, highOctets: 0, key };
 }
 
 function parseEscaped(text: string): ParsedName | InvalidName {
