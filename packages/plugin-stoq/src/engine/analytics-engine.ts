@@ -56,13 +56,15 @@ export interface EngineOptions {
 }
 
 const TYPES_TXT_NULL = new Set(['TXT', 'NULL']);
+/** Subjects scored per tick and kind: bounds the tick's time (≈ 2,000 × a few µs). */
+const SCORING_BATCH = 2000;
 
 /**
  * The STOQ engine: everything behind the `analytics` service, usable without a node (benchmarks,
  * tests, offline replays). `observe` and the `dns.query` path are synchronous, never throw and
  * touch O(1) state per event: the name's cached verdict, one client and one domain entry (bounded
- * LRU maps), a few sketches, the stream detectors and — at most every `forest.score_every` per subject — an
- * isolation-forest score.
+ * LRU maps), a few sketches and the stream detectors. Isolation-forest scores are computed in
+ * `tick()`, in bounded batches, for the subjects that saw traffic.
  */
 export class AnalyticsEngine {
   readonly counters = new EngineCounters();
@@ -87,6 +89,8 @@ export class AnalyticsEngine {
   private readonly distinctClients = new HyperLogLog(12);
   private readonly detectors = new Set<CustomDetector>();
   private readonly vector = new Float64Array(VECTOR_DIMENSIONS);
+  private readonly clientQueue: SubjectState[] = [];
+  private readonly domainQueue: SubjectState[] = [];
   private window = Number.NaN;
   private nextRetrain: number;
   private threatSeq = 0;
@@ -314,36 +318,50 @@ export class AnalyticsEngine {
     state.score = Math.max(best, ratioToScore(model.ratio(state.anomaly)));
   }
 
+  /**
+   * Samples the subject's vector for training (inline: cheap) and queues it for scoring, which runs
+   * in `tick()` — the forest is never walked on the per-packet path.
+   */
   private anomaly(state: SubjectState, model: AnomalyModel, at: number): void {
-    const vectorDue = at - state.scoredAt >= this.config.forest.score_every;
-    const sampleDue = at - state.sampledAt >= this.config.forest.sample_every;
-    if (!vectorDue && !sampleDue) return;
-    state.vector(at, this.vector);
-    if (sampleDue) {
+    if (at - state.sampledAt >= this.config.forest.sample_every) {
       state.sampledAt = at;
-      if (state.score < 0.5) model.sample(this.vector); // keep known attacks out of the training window
+      // keep known attacks out of the training window
+      if (state.score < 0.5) model.sample(state.vector(at, this.vector));
     }
-    if (!vectorDue || !model.ready()) return;
-    state.scoredAt = at;
-    state.anomaly = model.score(this.vector);
-    const score = ratioToScore(model.ratio(state.anomaly));
-    if (score > state.score) state.score = score;
-    if (score < this.actions.floor('anomaly') && !(state.flagged && this.actions.active('anomaly', this.subjectOf(state.subject)))) return;
-    state.flagged = true;
-    const vector = Array.from(this.vector);
-    const anomaly = state.anomaly;
-    this.actions.consider(
-      this.finding('anomaly', 'anomaly', state.subject, score, at, () => [
-        {
-          feature: `${model.name}_isolation_score`,
-          value: Math.round(anomaly * 1000) / 1000,
-          threshold: model.threshold,
-          weight: 1,
-          explanation: `isolation-forest score ${anomaly.toFixed(3)} of its behaviour vector [${vector.map((v) => v.toFixed(2)).join(', ')}] among ${model.name} (threshold ${model.threshold})`,
-        },
-      ]),
-    );
+    if (!state.queued && model.ready() && at - state.scoredAt >= this.config.forest.score_every) {
+      state.queued = true;
+      (model === this.clientModel ? this.clientQueue : this.domainQueue).push(state);
+    }
   }
+
+  /** Scores queued subjects (at most `SCORING_BATCH` per tick and kind, the rest wait). */
+  private scoreQueued(queue: SubjectState[], model: AnomalyModel): void {
+    const batch = queue.splice(0, SCORING_BATCH);
+    for (const state of batch) {
+      state.queued = false;
+      const at = state.lastSeen;
+      state.scoredAt = at;
+      state.anomaly = model.score(state.vector(at, this.vector));
+      const score = ratioToScore(model.ratio(state.anomaly));
+      if (score > state.score) state.score = score;
+      if (score < this.actions.floor('anomaly') && !(state.flagged && this.actions.active('anomaly', this.subjectOf(state.subject)))) continue;
+      state.flagged = true;
+      const vector = Array.from(this.vector);
+      const anomaly = state.anomaly;
+      this.actions.consider(
+        this.finding('anomaly', 'anomaly', state.subject, score, at, () => [
+          {
+            feature: `${model.name}_isolation_score`,
+            value: Math.round(anomaly * 1000) / 1000,
+            threshold: model.threshold,
+            weight: 1,
+            explanation: `isolation-forest score ${anomaly.toFixed(3)} of its behaviour vector [${vector.map((v) => v.toFixed(2)).join(', ')}] among ${model.name} (threshold ${model.threshold})`,
+          },
+        ]),
+      );
+    }
+  }
+
 
   private subjectOf(subject: ThreatEvent['subject']): ThreatEvent['subject'] {
     const node = subject.client === undefined ? undefined : this.protection.nodeOf(subject.client);
@@ -391,6 +409,8 @@ export class AnalyticsEngine {
     const now = this.clock.now();
     this.actions.review(now);
     if (this.config.analytics.anomaly_detection) {
+      this.scoreQueued(this.clientQueue, this.clientModel);
+      this.scoreQueued(this.domainQueue, this.domainModel);
       for (const shift of this.rates.close(now)) {
         const ratio = Math.max(1, shift.level);
         const reasons = shift.reasons;
@@ -473,8 +493,9 @@ export class AnalyticsEngine {
   }
 
   /** Sizes of the bounded state. */
-  tracked(): { clients: number; domains: number; flows: number; names: number; distinctNames: number; distinctClients: number } {
+  tracked(): { clients: number; domains: number; flows: number; names: number; distinctNames: number; distinctClients: number; scoringQueue: number } {
     return {
+      scoringQueue: this.clientQueue.length + this.domainQueue.length,
       clients: this.clients.size,
       domains: this.domains.size,
       flows: this.flows.size().tracked,

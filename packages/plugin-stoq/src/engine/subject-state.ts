@@ -63,6 +63,8 @@ export abstract class SubjectState {
   lastSeen = 0;
   /** True once a finding about it reached the action engine: only then is its incident state looked up. */
   flagged = false;
+  /** True while it waits in a scoring queue. */
+  queued = false;
 
   protected constructor(
     counters: number,
