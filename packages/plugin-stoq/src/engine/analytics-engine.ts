@@ -56,8 +56,8 @@ export interface EngineOptions {
 }
 
 const TYPES_TXT_NULL = new Set(['TXT', 'NULL']);
-/** Subjects scored per tick and kind: bounds the tick's time (≈ 2,000 × a few µs). */
-const SCORING_BATCH = 2000;
+/** Subjects scored per tick and kind: bounds the time one tick blocks the event loop (≈ 500 × 10 µs). */
+const SCORING_BATCH = 500;
 
 /**
  * The STOQ engine: everything behind the `analytics` service, usable without a node (benchmarks,
