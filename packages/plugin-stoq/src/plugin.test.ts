@@ -223,12 +223,17 @@ spec:
     enabled: false
     analytics: { ml_inference: false }
     performance: { processing_latency_us: 20, batch_size: 500 }
+  plugins:
+    '@hypermesh/plugin-stoq':
+      window: 30s
+      policy: { enforcement: dns, allow_clients: ['10.0.0.0/8'] }
 `);
     const sections = clusterSections(cluster);
     const { node: n } = await start(sections[PLUGIN]);
     expect(n.hooks.callSync(dnsQueryHook, query('192.0.2.1', 'a.example', 0))).toBeUndefined();
     expect(n.describe().hooks.find((h) => h.id === 'dns.query')?.taps ?? []).toEqual([]);
     expect(n.get(analyticsRef).modelStatus().classifier).toBe('off');
+    expect(n.get(stoqRef).enforcement()).toBe('dns'); // from spec.plugins, merged over spec.stoq
   });
 
   it('rejects a bad config with the path of each problem', () => {
