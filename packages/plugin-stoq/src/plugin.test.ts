@@ -50,7 +50,7 @@ function testDatapath() {
     capabilities: () => ({ mode: 'userspace', root: false, capBpf: false, capNetAdmin: false, btf: false, xdpModes: [], tc: false, ringBuffer: false, missing: ['test datapath'] }),
     attach: async () => undefined,
     detach: async () => undefined,
-    dnsCache: { put: () => undefined, delete: () => undefined, clear: () => undefined, size: () => 0 },
+    dnsCache: { put: () => undefined, get: () => undefined, delete: () => undefined, clear: () => undefined, size: () => 0 },
     block: (address, ttlMs) => void (calls.push(`block ${address} ${ttlMs}`), blocked.set(address, ttlMs)),
     unblock: (address) => void (calls.push(`unblock ${address}`), blocked.delete(address)),
     rateLimit: (prefix, qps) => void (calls.push(`rate-limit ${prefix} ${qps}`), qps === 0 ? limited.delete(prefix) : limited.set(prefix, qps)),
