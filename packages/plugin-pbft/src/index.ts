@@ -30,3 +30,4 @@ export {
   type StoredPrepared,
 } from './storage/storage.js';
 export type { Digest, RequestEntry } from './messages/types.js';
+export { SignatureCache } from './messages/envelope.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { analyticsRef, clockRef, consensusRef, definePlugin, keysRef, nodeSuspectedHook, transportRef } from '@hypermesh/runtime';
 import { pbftConfigSchema } from './config.js';
 import { PbftError, PbftErrorCode, PLUGIN_NAME } from './errors.js';
+import type { SignatureCache } from './messages/envelope.js';
 import { createPbftMetrics } from './metrics.js';
 import type { ReplicaObserver } from './replica/replica.js';
 import { createConsensusEngine } from './service/engine.js';
@@ -24,6 +25,12 @@ export interface PbftPluginOptions {
   readonly storage?: ReplicaStorage | ((nodeId: string) => ReplicaStorage);
   /** Watches the replica's decisions (tests, simulations). */
   readonly observer?: ReplicaObserver;
+  /**
+   * A signature verification cache shared by the nodes of one process (simulations): each
+   * envelope is then verified once rather than once per node. Results are keyed by signer key,
+   * body and signature, so sharing never accepts what a node's own check would refuse.
+   */
+  readonly signatureCache?: SignatureCache;
 }
 
 /** Creates the PBFT plugin; {@link pbftPlugin} is the same with no options. */
@@ -68,6 +75,7 @@ export function createPbftPlugin(options: PbftPluginOptions = {}) {
         logger,
         metrics,
         observer: options.observer,
+        signatureCache: options.signatureCache,
         analyticsScore: analytics === undefined ? undefined : (id) => analytics.nodeScore(id),
         suspected: (suspicion) => {
           metrics.suspicions.inc({ action: suspicion.action, severity: suspicion.severity });

@@ -16,7 +16,6 @@ const VERSION = 1;
 const SIGNATURE_BYTES = 64;
 const HEADER_BYTES = 2 + SIGNATURE_BYTES + 4;
 const DOMAIN = Buffer.from('hypermesh-pbft/1\n', 'utf8');
-const EMPTY = new Uint8Array(0);
 
 /** Why a frame was not accepted. */
 export type RejectReason = 'malformed' | 'bad-signature' | 'unknown-sender';
@@ -40,7 +39,40 @@ export interface Refused {
 
 interface CacheEntry {
   readonly body: Uint8Array;
+  readonly publicKey: Uint8Array;
   readonly message: PbftMessage;
+}
+
+/**
+ * Envelopes whose signatures verified, by signature, with the signer's public key and the
+ * parsed message. Verification is a pure function of (public key, body, signature), so nodes of
+ * one process that share a cache (a simulation) verify each message once, not once per node.
+ */
+export class SignatureCache {
+  private readonly entries = new Map<string, CacheEntry>();
+
+  constructor(private readonly capacity = 20_000) {}
+
+  /** The entry for this signature if its body and signer key match. */
+  lookup(signature: string, body: Uint8Array, keyOf: (nodeId: string) => Uint8Array | undefined): PbftMessage | undefined {
+    const e = this.entries.get(signature);
+    if (e === undefined || Buffer.compare(e.body, body) !== 0) return undefined;
+    const key = keyOf(e.message.from);
+    return key !== undefined && Buffer.compare(key, e.publicKey) === 0 ? e.message : undefined;
+  }
+
+  /** Remembers a verified envelope. */
+  remember(signature: string, body: Uint8Array, publicKey: Uint8Array, message: PbftMessage): void {
+    if (this.entries.size >= this.capacity) {
+      // Drop the oldest quarter: insertion order is age.
+      let drop = this.capacity >> 2;
+      for (const k of this.entries.keys()) {
+        this.entries.delete(k);
+        if (--drop <= 0) break;
+      }
+    }
+    this.entries.set(signature, { body: new Uint8Array(body), publicKey, message });
+  }
 }
 
 /** Splits a frame into its parts, or says why it cannot be one. */
@@ -113,19 +145,18 @@ export { fromBase64, toBase64 };
  * signature and body), so a certificate that embeds messages already seen costs no new verification.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, CacheEntry>();
-
   constructor(
     private readonly keys: KeysService,
     private readonly limits: ParseLimits,
-    private readonly cacheSize = 20_000,
+    private readonly cache: SignatureCache = new SignatureCache(),
   ) {}
 
   /** Signs a message; returns the envelope. */
   seal(message: PbftMessage): Uint8Array {
     const body = message.type === 'pre-prepare' ? prePrepareBody(message) : Buffer.from(JSON.stringify(message), 'utf8');
     const signature = this.keys.sign(Buffer.concat([DOMAIN, body]));
-    this.remember(toBase64(signature), body, message);
+    const publicKey = this.keys.publicKey(this.keys.nodeId);
+    if (publicKey !== undefined) this.cache.remember(toBase64(signature), body, publicKey, message);
     return assemble(signature, body);
   }
 
@@ -134,10 +165,8 @@ export class Authenticator {
     const parts = splitFrame(bytes);
     if (typeof parts === 'string') return { ok: false, reason: 'malformed', detail: parts };
     const key = toBase64(parts.signature);
-    const cached = this.cache.get(key);
-    if (cached !== undefined && Buffer.compare(cached.body, parts.body) === 0) {
-      return { ok: true, message: cached.message, envelope: parts.envelope, attachment: parts.attachment };
-    }
+    const cached = this.cache.lookup(key, parts.body, (id) => this.keys.publicKey(id));
+    if (cached !== undefined) return { ok: true, message: cached, envelope: parts.envelope, attachment: parts.attachment };
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(parts.body.buffer, parts.body.byteOffset, parts.body.byteLength).toString('utf8'));
@@ -146,13 +175,14 @@ export class Authenticator {
     }
     const message = parseMessage(json, this.limits);
     if (typeof message === 'string') return { ok: false, reason: 'malformed', detail: message };
-    if (this.keys.publicKey(message.from) === undefined) {
+    const publicKey = this.keys.publicKey(message.from);
+    if (publicKey === undefined) {
       return { ok: false, reason: 'unknown-sender', detail: `signer '${message.from.slice(0, 64)}' has no known public key` };
     }
     if (!this.keys.verify(message.from, Buffer.concat([DOMAIN, parts.body]), parts.signature)) {
       return { ok: false, reason: 'bad-signature', detail: `${message.type} signed as '${message.from}' does not verify` };
     }
-    this.remember(key, parts.body, message);
+    this.cache.remember(key, parts.body, publicKey, message);
     return { ok: true, message, envelope: parts.envelope, attachment: parts.attachment };
   }
 
@@ -164,18 +194,4 @@ export class Authenticator {
     if (opened.message.type !== type) return { ok: false, reason: 'malformed', detail: `embedded message is a ${opened.message.type}, not a ${type}` };
     return opened as Opened<Extract<PbftMessage, { type: T }>>;
   }
-
-  private remember(key: string, body: Uint8Array, message: PbftMessage): void {
-    if (this.cache.size >= this.cacheSize) {
-      // Drop the oldest quarter: insertion order is age.
-      let drop = this.cacheSize >> 2;
-      for (const k of this.cache.keys()) {
-        this.cache.delete(k);
-        if (--drop <= 0) break;
-      }
-    }
-    this.cache.set(key, { body: new Uint8Array(body), message });
-  }
 }
-
-export { EMPTY as EMPTY_ATTACHMENT };

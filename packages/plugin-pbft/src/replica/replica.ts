@@ -93,6 +93,8 @@ export class Replica {
   active = true;
   /** True once the NEW-VIEW of `view` was installed (view 0 has none). */
   newViewInstalled = true;
+  /** When the current view was installed (ms). */
+  viewInstalledAt = 0;
   /** After a restart: views ≤ this one get no PRE-PREPARE, PREPARE, COMMIT or NEW-VIEW from us. */
   floorView = -1;
   lastExecuted = 0;

@@ -101,12 +101,15 @@ export class RequestIntake {
    * credited with the delay since each request reached this replica (slow-primary detection).
    */
   markProposed(requests: readonly RequestEntry[], primary: string | undefined, at: number): void {
+    // One sample per PRE-PREPARE: how long its oldest request waited here in this view.
+    let waited: number | undefined;
     for (const request of requests) {
       const p = this.pending.get(keyOf(request.client, request.timestamp));
       if (p === undefined) continue;
       p.proposedIn = this.r.view;
-      if (primary !== undefined && primary !== this.r.id) this.r.slow.observeOrdering(primary, at - p.arrivedAt);
+      waited = Math.max(waited ?? 0, at - Math.max(p.arrivedAt, this.r.viewInstalledAt));
     }
+    if (waited !== undefined && primary !== undefined && primary !== this.r.id) this.r.slow.observeOrdering(primary, waited);
   }
 
   /** Requests of an executed batch leave the queue; the timer restarts if others wait. */

@@ -245,6 +245,7 @@ export class ViewChanges {
     }
     r.active = true;
     r.newViewInstalled = true;
+    r.viewInstalledAt = r.now();
     r.cancel(this.timer);
     this.timer = undefined;
     this.newViews.set(view, envelope);

@@ -17,7 +17,7 @@ import type {
 import type { Logger } from 'pino';
 import { ConsensusClient } from '../client/client.js';
 import type { PbftConfig } from '../config.js';
-import { Authenticator } from '../messages/envelope.js';
+import { Authenticator, type SignatureCache } from '../messages/envelope.js';
 import { RELAYABLE_TYPES } from '../messages/types.js';
 import type { DropReason, PbftMetrics } from '../metrics.js';
 import { Executor } from '../replica/executor.js';
@@ -36,6 +36,8 @@ export interface EngineOptions {
   readonly logger: Logger;
   readonly metrics: PbftMetrics;
   readonly observer?: ReplicaObserver;
+  /** A verification cache shared with other nodes of this process (simulations). */
+  readonly signatureCache?: SignatureCache;
   /** Called for every fault-detector action (the plugin calls the `node.suspected` hook). */
   readonly suspected: (suspicion: NodeSuspicion) => void;
   /** Analytics' anomaly score of a node, when that service is present. */
@@ -56,7 +58,7 @@ export interface ConsensusEngine {
 export function createConsensusEngine(o: EngineOptions): ConsensusEngine {
   const group = resolveMembership(o.config, o.keys, o.transport, o.nodeId);
   const maxMessageBytes = Math.min(o.config.max_message_bytes, o.transport.maxMessageBytes);
-  const auth = new Authenticator(o.keys, { n: group.n, window: o.config.watermark_window, maxEntries: Math.max(o.config.batch_size, 1) * 4 + 64 });
+  const auth = new Authenticator(o.keys, { n: group.n, window: o.config.watermark_window, maxEntries: Math.max(o.config.batch_size, 1) * 4 + 64 }, o.signatureCache);
   const executor = new Executor();
   const listeners = new Set<(operation: CommittedOperation) => void>();
   const loggedDrops = new Set<string>();

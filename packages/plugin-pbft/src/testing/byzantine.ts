@@ -5,7 +5,7 @@
  */
 import type { ClockService, KeysService, PeerStatus, Random, TransportMessageHandler, TransportService } from '@hypermesh/runtime';
 import { decodeBatch, encodeBatch, sha256 } from '../messages/batch.js';
-import { Authenticator, splitFrame, withAttachment } from '../messages/envelope.js';
+import { Authenticator, splitFrame, withAttachment, type SignatureCache } from '../messages/envelope.js';
 import type { PbftMessage } from '../messages/types.js';
 import { CHANNEL } from '../replica/replica.js';
 
@@ -24,13 +24,15 @@ export interface ByzantineContext {
   readonly replicas: readonly string[];
   /** How long `slowPrimary` holds each PRE-PREPARE back (ms). */
   readonly slowDelayMs: number;
+  /** The cluster's shared verification cache, if any. */
+  readonly signatureCache?: SignatureCache;
 }
 
 const REPLAY_MEMORY = 256;
 
 /** Wraps a transport so the node behaves as `behaviour` on the wire. */
 export function byzantineTransport(inner: TransportService, behaviour: ByzantineBehaviour, ctx: ByzantineContext): TransportService {
-  const auth = new Authenticator(ctx.keys, { n: ctx.replicas.length, window: 1_000_000, maxEntries: 1_000_000 });
+  const auth = new Authenticator(ctx.keys, { n: ctx.replicas.length, window: 1_000_000, maxEntries: 1_000_000 }, ctx.signatureCache);
   const memory: Uint8Array[] = [];
   const remember = (frame: Uint8Array) => {
     if (memory.length >= REPLAY_MEMORY) memory.splice(ctx.random.int(memory.length), 1);

@@ -28,6 +28,7 @@ import type { PbftConfigInput } from '../config.js';
 import { PLUGIN_NAME } from '../errors.js';
 import { createPbftPlugin } from '../plugin.js';
 import { createKeyValuePlugin, KV_NAMESPACE, type KvOperation, type KvResult } from '../state-machines/key-value.js';
+import { SignatureCache } from '../messages/envelope.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { MemoryStorage, type ReplicaStorage } from '../storage/storage.js';
 import { byzantineTransport, type ByzantineBehaviour } from './byzantine.js';
@@ -101,8 +102,22 @@ export interface SimulatedCluster {
   assertInvariants(options?: { readonly liveness?: boolean }): void;
   /** Submissions so far and what became of them. */
   readonly submissions: readonly SubmissionRecord[];
+  /** Protocol events so far, per replica index. */
+  events(i: number): ReplicaEvents;
   /** Stops every node. */
   stop(): Promise<void>;
+}
+
+/** What a replica did, counted by the cluster's observer (across restarts). */
+export interface ReplicaEvents {
+  /** Views installed (NEW-VIEW accepted or sent). */
+  viewsInstalled: number;
+  /** Snapshots installed from peers. */
+  stateTransfers: number;
+  /** Checkpoints taken. */
+  checkpoints: number;
+  /** Batches executed (replays after restarts included). */
+  batches: number;
 }
 
 const DRIVE_STEP_MS = 5;
@@ -133,6 +148,8 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
     return new FileStorage(join(options.dataDir, id), { fsync: false });
   });
   const nodes: (HypermeshNode | undefined)[] = ids.map(() => undefined);
+  const signatureCache = new SignatureCache(100_000);
+  const events: ReplicaEvents[] = ids.map(() => ({ viewsInstalled: 0, stateTransfers: 0, checkpoints: 0, batches: 0 }));
   const pendingVia: Map<number, Set<SubmissionRecord>> = new Map(ids.map((_, i) => [i, new Set()]));
 
   async function boot(i: number): Promise<void> {
@@ -141,16 +158,32 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
     const transport =
       behaviour === undefined
         ? transports[i]!
-        : byzantineTransport(transports[i]!, behaviour, { keys: keyrings[i]!, clock, random: random.fork(`byzantine-${i}`), replicas: ids, slowDelayMs: Math.round(timeout * 0.6) });
+        : byzantineTransport(transports[i]!, behaviour, {
+            keys: keyrings[i]!,
+            clock,
+            random: random.fork(`byzantine-${i}`),
+            replicas: ids,
+            slowDelayMs: Math.round(timeout * 0.6),
+            signatureCache,
+          });
     const node = createNode({
       id,
       logger,
       plugins: [
         createPbftPlugin({
           storage: () => storages[i]!,
+          signatureCache,
           observer: {
-            executed: (e) => tracker.executed(i, e.seq, e.digest, e.applied),
-            checkpoint: (e) => tracker.checkpoint(i, e.seq, e.digest),
+            executed: (e) => {
+              events[i]!.batches++;
+              tracker.executed(i, e.seq, e.digest, e.applied);
+            },
+            checkpoint: (e) => {
+              events[i]!.checkpoints++;
+              tracker.checkpoint(i, e.seq, e.digest);
+            },
+            stateTransferred: () => void events[i]!.stateTransfers++,
+            viewInstalled: () => void events[i]!.viewsInstalled++,
           },
         }),
         createKeyValuePlugin(),
@@ -276,6 +309,7 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
       return node.get(consensusRef).status();
     },
     node: (i) => nodes[i],
+    events: (i) => ({ ...events[i]! }),
     assertInvariants(assertOptions = {}) {
       const violations = tracker.check(assertOptions.liveness ?? false);
       if (violations.length > 0) throw new InvariantViolation(seed, violations);

@@ -18,6 +18,7 @@
 export {
   createSimulatedCluster,
   type ClusterSubmitOptions,
+  type ReplicaEvents,
   type SimulatedCluster,
   type SimulatedClusterOptions,
 } from './cluster.js';
