@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,8 +8,10 @@ import { defineConfig } from 'vitest/config';
  * The `hypermesh-source` condition resolves `@hypermesh/*` to each package's TypeScript source,
  * so tests never depend on a stale build.
  */
+const conditions = ['hypermesh-source', ...defaultServerConditions];
 const shared = {
-  resolve: { conditions: ['hypermesh-source'] },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['hypermesh-source'] } },
 };
 const include = ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'];
 

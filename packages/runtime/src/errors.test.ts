@@ -166,6 +166,45 @@ describe('runtime error codes and messages', () => {
     await node.stop();
   });
 
+  it('E_HOOK_TIMEOUT names the taps still running when an async hook call hangs', async () => {
+    const { defineHook } = await import('./hooks/define-hook.js');
+    const hook = defineHook<[]>({ id: 'test.hang', kind: 'parallel' });
+    const node = createNode({
+      logger: silent,
+      hookTimeoutMs: 40,
+      plugins: [
+        definePlugin({
+          name: 'hanger',
+          version: '1.0.0',
+          setup(ctx) {
+            ctx.hooks.tap(hook, () => new Promise<void>(() => undefined), { name: 'never' });
+            ctx.hooks.tap(hook, async () => {}, { name: 'quick' });
+          },
+        }),
+      ],
+    });
+    await node.start();
+    const err = await rejected(node.hooks.call(hook));
+    expect(err.code).toBe('E_HOOK_TIMEOUT');
+    expect(err.plugin).toBe('hanger');
+    expect(err.message).toBe(
+      "hook 'test.hang' did not finish within 40 ms: tap 'never' of plugin 'hanger' is still running; it may be waiting for something that never happens (the limit is createNode's hookTimeoutMs)",
+    );
+    await node.stop();
+  });
+
+  it('E_HOOK_CONFLICT when two hooks share an id but not a kind', async () => {
+    const { defineHook } = await import('./hooks/define-hook.js');
+    const node = createNode({ logger: silent, plugins: [] });
+    await node.start();
+    node.hooks.tap(defineHook<[]>({ id: 'test.same', kind: 'series' }), () => {});
+    const err = thrown(() => node.hooks.tap(defineHook<[]>({ id: 'test.same', kind: 'parallel' }), () => {}));
+    expect(err.code).toBe('E_HOOK_CONFLICT');
+    expect(err.message).toBe(
+      "hook 'test.same' is used as kind 'parallel' here but was first defined as kind 'series'; two packages define the same hook id differently — rename one of them",
+    );
+  });
+
   it('E_START_TIMEOUT for a hung start, after stopping what started', async () => {
     const order: string[] = [];
     const hung = definePlugin({

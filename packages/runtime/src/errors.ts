@@ -25,6 +25,8 @@ export const RuntimeErrorCode = {
   ConfigInvalid: 'E_CONFIG_INVALID',
   /** A hook tap threw or rejected; the cause is kept and the plugin and hook are named. */
   HookFailed: 'E_HOOK_FAILED',
+  /** An async hook call did not settle within `hookTimeoutMs`; the message names the pending taps. */
+  HookTimeout: 'E_HOOK_TIMEOUT',
   /** `hooks.callSync` met a tap that returned a Promise. */
   HookAsyncTap: 'E_HOOK_ASYNC_TAP',
   /** Two hook refs share an id but disagree on their kind. */

@@ -3,6 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { HypermeshError, RuntimeErrorCode, messageOf } from '../errors.js';
 import { DurationHistogram } from '../metrics/duration-histogram.js';
 import type { AnyHookRef, HookKind, HookRef, HookTapFn, TapOrder } from './define-hook.js';
+import { TapDeadline } from './tap-deadline.js';
 
 /** Options of `hooks.tap`. */
 export interface TapOptions {
@@ -102,6 +103,8 @@ export class HookRegistry {
   constructor(
     private readonly tracer: Tracer,
     private readonly nodeId: string,
+    /** Limit for async hook calls; 0 disables it. */
+    private readonly timeoutMs: number,
   ) {}
 
   private state(ref: AnyHookRef): HookState {
@@ -153,6 +156,7 @@ export class HookRegistry {
 
   private failure(s: HookState, tap: Tap, err: unknown): HypermeshError {
     s.countError(tap.plugin);
+    if (TapDeadline.isTimeout(err)) return err;
     return new HypermeshError(
       RuntimeErrorCode.HookFailed,
       `hook '${s.id}' failed in tap '${tap.name}' of plugin '${tap.plugin}': ${messageOf(err)}`,
@@ -161,6 +165,8 @@ export class HookRegistry {
   }
 
   private aggregate(s: HookState, failures: HypermeshError[]): HypermeshError {
+    const timeout = failures.find((f) => TapDeadline.isTimeout(f));
+    if (timeout !== undefined) return timeout;
     const list = failures.map((f) => `'${f.details?.tap}' of plugin '${f.plugin}'`).join(', ');
     return new HypermeshError(
       RuntimeErrorCode.HookFailed,
@@ -180,12 +186,14 @@ export class HookRegistry {
     if (taps.length === 0) return s.kind === 'waterfall' ? args[0] : undefined;
     const started = now();
     const span = this.openSpan(s);
+    const deadline = new TapDeadline(s.id, this.timeoutMs);
     try {
-      return await this.runAsync(s, taps, args);
+      return await this.runAsync(s, taps, args, deadline);
     } catch (err) {
       failSpan(span, err);
       throw err;
     } finally {
+      deadline.dispose();
       s.duration.observe((now() - started) / 1000);
       span.end();
     }
@@ -197,12 +205,12 @@ export class HookRegistry {
     });
   }
 
-  private async runAsync(s: HookState, taps: readonly Tap[], args: unknown[]): Promise<unknown> {
+  private async runAsync(s: HookState, taps: readonly Tap[], args: unknown[], deadline: TapDeadline): Promise<unknown> {
     switch (s.kind) {
       case 'series':
         for (const tap of taps) {
           try {
-            await tap.fn(...args);
+            await deadline.wait(tap, tap.fn(...args));
           } catch (err) {
             throw this.failure(s, tap, err);
           }
@@ -213,7 +221,7 @@ export class HookRegistry {
         for (const tap of taps) {
           try {
             args[0] = value;
-            value = await tap.fn(...args);
+            value = await deadline.wait(tap, tap.fn(...args));
           } catch (err) {
             throw this.failure(s, tap, err);
           }
@@ -224,7 +232,7 @@ export class HookRegistry {
         for (const tap of taps) {
           let result: unknown;
           try {
-            result = await tap.fn(...args);
+            result = await deadline.wait(tap, tap.fn(...args));
           } catch (err) {
             throw this.failure(s, tap, err);
           }
@@ -236,7 +244,7 @@ export class HookRegistry {
         await Promise.all(
           taps.map(async (tap) => {
             try {
-              await tap.fn(...args);
+              await deadline.wait(tap, tap.fn(...args));
             } catch (err) {
               failures.push(this.failure(s, tap, err));
             }

@@ -42,6 +42,11 @@ export interface CreateNodeOptions<O extends readonly ServiceOverride[] = readon
   startTimeoutMs?: number;
   /** How long each plugin's stop handlers may take. Default 10 000 ms. */
   stopTimeoutMs?: number;
+  /**
+   * How long an async hook call (`hooks.call`) may take before it rejects with `E_HOOK_TIMEOUT`
+   * naming the taps still running. Default 30 000 ms; 0 disables the limit.
+   */
+  hookTimeoutMs?: number;
   /** The OpenTelemetry tracer for hook spans. Default: the global tracer (a no-op without an SDK). */
   tracer?: Tracer;
 }
@@ -114,6 +119,7 @@ export interface HypermeshNode {
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+const DEFAULT_HOOK_TIMEOUT_MS = 30_000;
 
 /**
  * Assembles a node. Manifests, versions, dependencies, services and config are all checked here,
@@ -151,9 +157,13 @@ export function createNode<const O extends readonly ServiceOverride[] = []>(opti
   const configs = validatePluginConfigs(plan.ordered, options.config ?? {});
 
   const logger = (options.logger ?? createDefaultLogger()).child({ node: nodeId });
-  const hooks = new HookRegistry(options.tracer ?? trace.getTracer(RUNTIME_NAME, RUNTIME_VERSION), nodeId);
+  const hooks = new HookRegistry(
+    options.tracer ?? trace.getTracer(RUNTIME_NAME, RUNTIME_VERSION),
+    nodeId,
+    options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+  );
   const services = new ServiceRegistry(plan, nodeId);
-  services.preset(clockRef, systemClock);
+  services.preset(clockRef, systemClock, { builtin: true });
   for (const [ref, implementation] of overrides) services.preset(ref, implementation);
 
   const records: PluginRecord[] = plan.ordered.map((plugin) => ({

@@ -32,6 +32,8 @@ export interface ServiceDescription {
 export class ServiceRegistry {
   private readonly entries = new Map<string, ServiceEntry>();
   private readonly shadowed: NodePlan['shadowed'];
+  /** Services of the runtime itself (the clock): every plugin may use them without declaring. */
+  private readonly builtins = new Set<string>();
 
   constructor(
     plan: NodePlan,
@@ -44,7 +46,8 @@ export class ServiceRegistry {
   }
 
   /** Supplies an override or a built-in before any plugin runs. */
-  preset(ref: AnyServiceRef, implementation: unknown): void {
+  preset(ref: AnyServiceRef, implementation: unknown, options: { builtin?: boolean } = {}): void {
+    if (options.builtin === true) this.builtins.add(ref.id);
     const entry = this.entries.get(ref.id);
     if (entry === undefined) return;
     entry.implementation = implementation;
@@ -91,7 +94,9 @@ export class ServiceRegistry {
 
   /** Resolves a service for a consumer. `declared === undefined` means the integrator (no check). */
   get(consumer: string, ref: AnyServiceRef, optional: boolean, declared?: readonly AnyServiceRef[]): unknown {
-    if (declared !== undefined && ref.id !== 'clock' && !declared.some((r) => r.id === ref?.id)) {
+    const entry = this.entries.get(ref?.id);
+    // The runtime's own services (the clock) need no declaration: every plugin may use them.
+    if (declared !== undefined && !this.builtins.has(ref?.id) && !declared.some((r) => r.id === ref?.id)) {
       const field = optional ? 'optionalServices' : 'requires.services';
       throw new HypermeshError(
         RuntimeErrorCode.ServiceUndeclared,
@@ -99,7 +104,6 @@ export class ServiceRegistry {
         { plugin: consumer },
       );
     }
-    const entry = this.entries.get(ref.id);
     if (entry === undefined || !entry.provided) {
       if (optional && entry === undefined) return undefined;
       const why =
