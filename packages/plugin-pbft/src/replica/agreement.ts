@@ -34,6 +34,8 @@ export class Agreement {
       r.env.logger.error({ problem: batch }, 'the batch this primary built does not verify; it was not proposed');
       return;
     }
+    // A primary signs one PRE-PREPARE per (view, seq): skip numbers this view already used.
+    while (r.log.get(r.nextSeq)?.prePrepare?.view === r.view) r.nextSeq++;
     const seq = r.nextSeq++;
     const envelope = r.seal({ type: 'pre-prepare', from: r.id, view: r.view, seq, digest: batch.digest });
     const slot = r.log.slot(seq);

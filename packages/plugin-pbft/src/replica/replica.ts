@@ -46,6 +46,8 @@ export interface ReplicaObserver {
   checkpoint?(event: { readonly seq: number; readonly digest: Digest }): void;
   /** A state snapshot was installed from peers. */
   stateTransferred?(event: { readonly seq: number; readonly digest: Digest }): void;
+  /** This replica started a view change (sent VIEW-CHANGE for `view`). */
+  viewChangeStarted?(view: number, reason: string): void;
   /** A new view was installed. */
   viewInstalled?(view: number): void;
 }

@@ -83,6 +83,7 @@ export class ViewChanges {
     if (typeof valid === 'string') r.env.logger.error({ problem: valid }, 'this replica built an invalid VIEW-CHANGE');
     else this.store(valid);
     r.env.metrics.viewChanges.inc();
+    r.env.observer?.viewChangeStarted?.(target, reason);
     r.env.logger.warn({ view: target, reason }, `replica ${r.id} starts a view change to view ${target}: ${reason}`);
     r.broadcast(envelope, 'view-change');
     this.progress(target);
@@ -246,6 +247,9 @@ export class ViewChanges {
     r.active = true;
     r.newViewInstalled = true;
     r.viewInstalledAt = r.now();
+    // Before anything below can make this replica propose (a checkpoint becoming stable does):
+    // as the new primary it continues after O, never inside it.
+    r.nextSeq = Math.max(plan.maxS, r.low) + 1;
     r.cancel(this.timer);
     this.timer = undefined;
     this.newViews.set(view, envelope);
@@ -263,7 +267,6 @@ export class ViewChanges {
       r.agreement.accept(slot, { view, digest: entry.digest, envelope: prePrepares[i]!, at: now }, body, false);
       if (body === undefined) r.transfer.wantBatch(entry.digest, entry.holders);
     });
-    r.nextSeq = Math.max(plan.maxS, r.low) + 1;
     r.env.observer?.viewInstalled?.(view);
     r.env.logger.info({ view, primary: r.primary(), reproposed: plan.entries.length }, `replica ${r.id} entered view ${view}`);
     r.requests.onNewView();

@@ -17,6 +17,7 @@ import {
   transportRef,
   type ConsensusStatus,
   type HypermeshNode,
+  type KeysService,
   type JsonValue,
   type LinkFaults,
   type MemoryNetwork,
@@ -50,6 +51,8 @@ export interface SimulatedClusterOptions {
   readonly dataDir?: string;
   /** A logger for the nodes. Default: silent. */
   readonly logger?: Logger;
+  /** Seed of the replicas' Ed25519 keys (default: one fixed seed, so keyrings are built once per size). */
+  readonly keySeed?: string;
 }
 
 /** Options of {@link SimulatedCluster.submit}. */
@@ -122,6 +125,20 @@ export interface ReplicaEvents {
 
 const DRIVE_STEP_MS = 5;
 
+/** Keyrings are stateless services: clusters of one size and key seed share them. */
+const keyringCache = new Map<string, KeysService[]>();
+function keyringsFor(ids: readonly string[], keySeed: string): KeysService[] {
+  const cacheKey = `${keySeed}\0${ids.join('\0')}`;
+  let keyrings = keyringCache.get(cacheKey);
+  if (keyrings === undefined) {
+    const keys = generateNodeKeys(ids, { seed: keySeed });
+    const publicKeys = Object.fromEntries(ids.map((id) => [id, keys[id]!.publicKey]));
+    keyrings = ids.map((id) => createKeyring({ nodeId: id, privateKey: keys[id]!.privateKey, publicKeys }));
+    keyringCache.set(cacheKey, keyrings);
+  }
+  return keyrings;
+}
+
 /** Builds and starts a simulated cluster. */
 export async function createSimulatedCluster(options: SimulatedClusterOptions): Promise<SimulatedCluster> {
   const n = options.n;
@@ -133,9 +150,7 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
   const clock = createSimulatedClock();
   const network = createMemoryNetwork({ seed, clock, faults: options.network ?? { latency: { kind: 'uniform', minMs: 1, maxMs: 5 } } });
   const random = network.random.fork('cluster');
-  const keys = generateNodeKeys(ids, { seed });
-  const publicKeys = Object.fromEntries(ids.map((id) => [id, keys[id]!.publicKey]));
-  const keyrings = ids.map((id) => createKeyring({ nodeId: id, privateKey: keys[id]!.privateKey, publicKeys }));
+  const keyrings = keyringsFor(ids, options.keySeed ?? 'hypermesh-simulation');
   const transports = ids.map((id) => network.transport(id));
   const logger = options.logger ?? pino({ level: 'silent' });
   const config = { ...options.config };

@@ -5,6 +5,7 @@
  * cut off at once. It ends by healing everything and checking every invariant, liveness included.
  */
 import { createRandom, type Random } from '@hypermesh/runtime';
+import type { Logger } from 'pino';
 import { BYZANTINE_BEHAVIOURS, type ByzantineBehaviour } from './byzantine.js';
 import { createSimulatedCluster, type SimulatedCluster } from './cluster.js';
 
@@ -24,6 +25,8 @@ export interface ScenarioOptions {
   readonly n?: number;
   /** Submissions in the run (default 6–20). */
   readonly operations?: number;
+  /** Logger for the nodes (default silent). */
+  readonly logger?: Logger;
 }
 
 function pickDistinct(random: Random, from: readonly number[], count: number): number[] {
@@ -49,6 +52,7 @@ export async function runRandomScenario(seed: string, options: ScenarioOptions =
     n,
     seed,
     faults,
+    logger: options.logger,
     network: {
       latency: { kind: 'uniform', minMs: 1, maxMs: 2 + random.int(8) },
       drop: lossy ? random.uniform(0, 0.05) : 0,
@@ -119,4 +123,22 @@ export async function runRandomScenario(seed: string, options: ScenarioOptions =
   } finally {
     await cluster.stop();
   }
+}
+
+/**
+ * Runs scenarios `from` … `from + count − 1` (or the seeds in `PBFT_SEEDS`, comma-separated, to
+ * replay failures) and returns one line per failure, each naming its seed.
+ */
+export async function runScenarios(from: number, count: number): Promise<{ runs: number; failures: string[] }> {
+  const replay = process.env.PBFT_SEEDS?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const seeds = replay ?? Array.from({ length: count }, (_, i) => String(from + i));
+  const failures: string[] = [];
+  for (const seed of seeds) {
+    try {
+      await runRandomScenario(seed);
+    } catch (err) {
+      failures.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { runs: seeds.length, failures };
 }

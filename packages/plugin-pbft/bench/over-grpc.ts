@@ -1,0 +1,36 @@
+// n=4 over gRPC with mutual TLS: four replica processes and one client process on loopback.
+import { startGrpcCluster, type ChildEvent } from '../src/multiprocess/grpc-cluster.js';
+import { mean, percentile } from './in-process.js';
+
+export interface GrpcRow {
+  readonly batch: number;
+  readonly payload: number;
+  readonly opsPerSecond: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export async function grpcBench(durationMs: number, warmupMs: number): Promise<GrpcRow[]> {
+  const rows: GrpcRow[] = [];
+  for (const batch of [1, 10, 100]) {
+    const cluster = await startGrpcCluster({ replicas: 4, clients: 1, pbft: { batch_size: batch, batch_timeout: 1 } });
+    try {
+      for (const payload of [0, 1024]) {
+        const result = await cluster.clients[0]!.request<Extract<ChildEvent, { type: 'load' }>>({
+          type: 'load',
+          concurrency: Math.max(8, 4 * batch),
+          payloadBytes: payload,
+          durationMs,
+          warmupMs,
+        });
+        const sorted = [...result.latencies].sort((a, b) => a - b);
+        rows.push({ batch, payload, opsPerSecond: sorted.length / (durationMs / 1000), mean: mean(sorted), p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
+        console.log(`gRPC n=4 B=${batch} payload=${payload}: ${(sorted.length / (durationMs / 1000)).toFixed(0)} ops/s, p50 ${percentile(sorted, 50).toFixed(1)} ms`);
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+  return rows;
+}
