@@ -20,7 +20,8 @@ interface Row {
 }
 
 async function inProcess(n: number, batch: number, payload: number, extra: Record<string, unknown> = {}): Promise<LoadResult> {
-  const cluster = await inProcessCluster(n, { batch_size: batch, batch_timeout: 1, checkpoint_interval: 128, watermark_window: 256, ...extra });
+  // A generous request timeout: with every replica on one event loop, a busy moment is not a faulty primary.
+  const cluster = await inProcessCluster(n, { batch_size: batch, batch_timeout: 1, checkpoint_interval: 128, watermark_window: 256, timeout: 1000, ...extra });
   try {
     const concurrency = Math.max(8, 4 * batch);
     return await closedLoop(submitVia(cluster), cluster.ids.map((_, i) => i), { concurrency, payloadBytes: payload, durationMs: DURATION, warmupMs: WARMUP });

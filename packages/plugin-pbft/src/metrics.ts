@@ -39,6 +39,7 @@ export interface PbftGaugeSource {
 export interface PbftMetrics {
   readonly received: Counter<'type'>;
   readonly dropped: Counter<'reason' | 'sender'>;
+  readonly skipped: Counter<'type'>;
   readonly sendFailures: Counter<'type'>;
   readonly viewChanges: Counter;
   readonly batchesCommitted: Counter;
@@ -83,6 +84,11 @@ export function createPbftMetrics(metrics: PluginMetrics): PbftMetrics {
       name: 'hypermesh_pbft_messages_dropped_total',
       help: 'Messages dropped, by reason and by the node that sent them',
       labelNames: ['reason', 'sender'],
+    }),
+    skipped: metrics.counter({
+      name: 'hypermesh_pbft_messages_skipped_total',
+      help: 'Votes and replies that arrived after they could change anything: not verified, not used',
+      labelNames: ['type'],
     }),
     sendFailures: metrics.counter({ name: 'hypermesh_pbft_send_failures_total', help: 'Messages the transport refused to send', labelNames: ['type'] }),
     viewChanges: metrics.counter({ name: 'hypermesh_pbft_view_changes_total', help: 'View changes this replica started' }),

@@ -185,6 +185,14 @@ export class ConsensusClient {
     }, this.o.retransmitMs);
   }
 
+  /** True when a REPLY would answer something still outstanding that its sender has not answered. */
+  wants(message: ReplyMessage): boolean {
+    return message.replies.some((entry) => {
+      const s = this.outstanding.get(entry.client);
+      return s !== undefined && s.timestamp === entry.timestamp && !s.answers.has(message.from);
+    });
+  }
+
   /** A REPLY from replica `from` (already verified, `from` a replica). */
   onReply(from: string, message: ReplyMessage): void {
     for (const entry of message.replies) {

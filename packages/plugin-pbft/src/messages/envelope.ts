@@ -29,6 +29,16 @@ export interface Opened<M extends PbftMessage = PbftMessage> {
   readonly attachment: Uint8Array;
 }
 
+/** A decoded frame whose signature may not be checked yet (see {@link Authenticator.verify}). */
+export interface Decoded extends Opened {
+  /** True once the signature verified (or the cache vouched for it). */
+  verified: boolean;
+  /** @internal */
+  readonly key: string;
+  /** @internal */
+  readonly parts: { readonly signature: Uint8Array; readonly body: Uint8Array };
+}
+
 /** A refused frame. */
 export interface Refused {
   readonly ok: false;
@@ -160,13 +170,16 @@ export class Authenticator {
     return assemble(signature, body);
   }
 
-  /** Opens a frame received from the network. */
-  open(bytes: Uint8Array): Opened | Refused {
+  /**
+   * Decodes a frame (frame, JSON, shape, known signer) without checking the signature unless the
+   * cache already vouches for it. Nothing may act on a decoded message before {@link verify}.
+   */
+  decode(bytes: Uint8Array): Decoded | Refused {
     const parts = splitFrame(bytes);
     if (typeof parts === 'string') return { ok: false, reason: 'malformed', detail: parts };
     const key = toBase64(parts.signature);
     const cached = this.cache.lookup(key, parts.body, (id) => this.keys.publicKey(id));
-    if (cached !== undefined) return { ok: true, message: cached, envelope: parts.envelope, attachment: parts.attachment };
+    if (cached !== undefined) return { ok: true, message: cached, envelope: parts.envelope, attachment: parts.attachment, verified: true, key, parts };
     let json: unknown;
     try {
       json = JSON.parse(Buffer.from(parts.body.buffer, parts.body.byteOffset, parts.body.byteLength).toString('utf8'));
@@ -175,15 +188,30 @@ export class Authenticator {
     }
     const message = parseMessage(json, this.limits);
     if (typeof message === 'string') return { ok: false, reason: 'malformed', detail: message };
-    const publicKey = this.keys.publicKey(message.from);
-    if (publicKey === undefined) {
+    if (this.keys.publicKey(message.from) === undefined) {
       return { ok: false, reason: 'unknown-sender', detail: `signer '${message.from.slice(0, 64)}' has no known public key` };
     }
-    if (!this.keys.verify(message.from, Buffer.concat([DOMAIN, parts.body]), parts.signature)) {
+    return { ok: true, message, envelope: parts.envelope, attachment: parts.attachment, verified: false, key, parts };
+  }
+
+  /** Checks a decoded message's signature; returns the refusal, or `undefined` when it verifies. */
+  verify(decoded: Decoded): Refused | undefined {
+    if (decoded.verified) return undefined;
+    const { message, parts, key } = decoded;
+    const publicKey = this.keys.publicKey(message.from);
+    if (publicKey === undefined || !this.keys.verify(message.from, Buffer.concat([DOMAIN, parts.body]), parts.signature)) {
       return { ok: false, reason: 'bad-signature', detail: `${message.type} signed as '${message.from}' does not verify` };
     }
     this.cache.remember(key, parts.body, publicKey, message);
-    return { ok: true, message, envelope: parts.envelope, attachment: parts.attachment };
+    decoded.verified = true;
+    return undefined;
+  }
+
+  /** Opens a frame received from the network: decode, then verify. */
+  open(bytes: Uint8Array): Opened | Refused {
+    const decoded = this.decode(bytes);
+    if (!decoded.ok) return decoded;
+    return this.verify(decoded) ?? decoded;
   }
 
   /** Opens an embedded envelope (base64, no attachment), optionally requiring a type. */

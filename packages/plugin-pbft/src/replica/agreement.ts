@@ -48,6 +48,19 @@ export class Agreement {
     this.checkPrepared(slot);
   }
 
+  /**
+   * False when a PREPARE or COMMIT can no longer change anything here: the slot is already prepared
+   * (for that digest) or committed. Such a vote is neither verified nor used.
+   */
+  wants(m: PrepareMessage | CommitMessage): boolean {
+    const r = this.r;
+    if (m.view !== r.view || !r.active || !r.inWindow(m.seq)) return true;
+    const slot = r.log.get(m.seq);
+    if (slot === undefined) return true;
+    if (m.type === 'commit') return slot.committed === undefined;
+    return !(slot.prepared?.view === m.view && slot.prepared.digest === m.digest);
+  }
+
   /** A normal-case message of the current view (the view gate already passed). */
   receive(opened: Opened<PrePrepareMessage | PrepareMessage | CommitMessage>): void {
     const m = opened.message;

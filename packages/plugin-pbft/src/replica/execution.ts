@@ -11,6 +11,8 @@ import type { Replica } from './replica.js';
 /** Runs committed batches in order. */
 export class Execution {
   private executing = false;
+  private readonly outbox = new Map<string, ReplyEntry[]>();
+  private flushQueued = false;
 
   constructor(private readonly r: Replica) {}
 
@@ -73,10 +75,28 @@ export class Execution {
     if (slot.seq % r.config.checkpoint_interval === 0) r.checkpoints.take(slot.seq);
   }
 
-  /** Sends replies to a client node (REPLY ⟨v, t, c, i, r⟩, one message for many requests). */
+  /**
+   * Queues replies to a client node (REPLY ⟨v, t, c, i, r⟩). Replies of every batch executed in
+   * the same turn of the event loop go out together: one signed message per client node.
+   */
   reply(node: string, replies: ReplyEntry[]): void {
+    let queued = this.outbox.get(node);
+    if (queued === undefined) this.outbox.set(node, (queued = []));
+    queued.push(...replies);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flushReplies());
+  }
+
+  private flushReplies(): void {
     const r = this.r;
-    const frame = r.seal({ type: 'reply', from: r.id, view: r.view, replies });
-    r.send(node, frame, 'reply');
+    this.flushQueued = false;
+    const limit = Math.max(1, r.config.batch_size * 4);
+    for (const [node, replies] of this.outbox) {
+      for (let i = 0; i < replies.length; i += limit) {
+        r.send(node, r.seal({ type: 'reply', from: r.id, view: r.view, replies: replies.slice(i, i + limit) }), 'reply');
+      }
+    }
+    this.outbox.clear();
   }
 }

@@ -41,6 +41,8 @@ const keyOf = (client: string, timestamp: number) => `${client}#${timestamp}`;
 export class RequestIntake {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly bundles = new Map<string, PendingBundle>();
+  /** Bundles with a request not yet proposed in this view (the primary's queue), in arrival order. */
+  private readonly proposable = new Set<PendingBundle>();
   private requestTimer: ReturnType<Replica['timer']> | undefined;
   private batchTimer: ReturnType<Replica['timer']> | undefined;
 
@@ -92,6 +94,7 @@ export class RequestIntake {
       this.pending.set(key, { request, bundle, arrivedAt: now, proposedIn: -1 });
     }
     this.bundles.set(id, bundle);
+    this.proposable.add(bundle);
     this.armRequestTimer();
     this.maybePropose();
   }
@@ -141,13 +144,19 @@ export class RequestIntake {
 
   private forget(bundle: PendingBundle, key: string): void {
     bundle.remaining.delete(key);
-    if (bundle.remaining.size === 0) this.bundles.delete(bundle.id);
+    if (bundle.remaining.size === 0) {
+      this.bundles.delete(bundle.id);
+      this.proposable.delete(bundle);
+    }
   }
 
   /** A view was installed: re-propose what is still pending (as its primary) and re-arm the timer. */
   onNewView(): void {
     this.r.cancel(this.batchTimer);
     this.batchTimer = undefined;
+    for (const bundle of this.bundles.values()) {
+      if ([...bundle.remaining].some((k) => this.pending.get(k)!.proposedIn !== this.r.view)) this.proposable.add(bundle);
+    }
     this.restartRequestTimer();
     this.maybePropose();
   }
@@ -200,7 +209,10 @@ export class RequestIntake {
     const r = this.r;
     if (!r.isPrimary || !r.mayVote()) return;
     let waiting = 0;
-    for (const p of this.pending.values()) if (p.proposedIn !== r.view) waiting++;
+    for (const bundle of this.proposable) {
+      waiting += bundle.remaining.size;
+      if (waiting >= r.config.batch_size) break;
+    }
     if (waiting === 0) return;
     if (waiting >= r.config.batch_size || r.config.batch_timeout === 0) {
       this.proposeAll();
@@ -231,11 +243,15 @@ export class RequestIntake {
     const rejections: Rejection[] = [];
     let count = 0;
     let bytes = 0;
-    for (const bundle of this.bundles.values()) {
+    for (const bundle of this.proposable) {
       const fresh = [...bundle.remaining].map((k) => this.pending.get(k)!).filter((p) => p.proposedIn !== r.view);
-      if (fresh.length === 0) continue;
+      if (fresh.length === 0) {
+        this.proposable.delete(bundle);
+        continue;
+      }
       if (bundles.length > 0 && (count + fresh.length > r.config.batch_size || bytes + bundle.envelope.byteLength > limit)) break;
       const index = bundles.length;
+      this.proposable.delete(bundle);
       bundles.push(bundle.envelope);
       bytes += bundle.envelope.byteLength + 4;
       for (const p of fresh) p.proposedIn = r.view;

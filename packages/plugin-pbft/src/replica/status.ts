@@ -47,6 +47,7 @@ export class StatusExchange {
   /** Answers a peer's status with what it misses. */
   onStatus(m: StatusMessage): void {
     const r = this.r;
+    const previous = this.peers.get(m.from);
     this.peers.set(m.from, { ...m, at: r.now() });
     if (r.active && r.view > 0 && (m.view < r.view || (m.view === r.view && !m.active))) {
       const newView = r.viewChanges.newViewEnvelope(r.view);
@@ -60,7 +61,9 @@ export class StatusExchange {
       r.send(m.from, r.seal({ type: 'stable-checkpoint', from: r.id, checkpoint: r.checkpoints.proof() }), 'stable-checkpoint');
     }
     for (const envelope of r.checkpoints.ownEnvelopes(m.stable)) r.send(m.from, envelope, 'checkpoint');
-    if (!(r.active && m.active && m.view === r.view)) return;
+    // Normal-case retransmission only for a peer that made no progress since its last status: a
+    // peer that is merely busy would get its in-flight messages twice.
+    if (!(r.active && m.active && m.view === r.view) || previous === undefined || previous.executed !== m.executed) return;
     const now = r.now();
     const from = Math.max(m.executed, r.low) + 1;
     const to = Math.min(m.executed + RETRANSMIT_SPAN, r.high);

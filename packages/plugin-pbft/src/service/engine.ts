@@ -17,8 +17,8 @@ import type {
 import type { Logger } from 'pino';
 import { ConsensusClient } from '../client/client.js';
 import type { PbftConfig } from '../config.js';
-import { Authenticator, type SignatureCache } from '../messages/envelope.js';
-import { RELAYABLE_TYPES } from '../messages/types.js';
+import { Authenticator, type Refused, type SignatureCache } from '../messages/envelope.js';
+import { RELAYABLE_TYPES, type PbftMessage } from '../messages/types.js';
 import type { DropReason, PbftMetrics } from '../metrics.js';
 import { Executor } from '../replica/executor.js';
 import { CHANNEL, Replica, type ReplicaObserver } from '../replica/replica.js';
@@ -136,6 +136,18 @@ export function createConsensusEngine(o: EngineOptions): ConsensusEngine {
     },
   });
 
+  const refused = (from: string, refusal: Refused) => {
+    drop(from, refusal.reason, refusal.detail);
+    if (refusal.reason === 'bad-signature') replica?.faults.report(from, 'invalid-signature', refusal.detail);
+    else if (refusal.reason === 'malformed') replica?.faults.report(from, 'malformed', refusal.detail);
+  };
+
+  const needed = (m: PbftMessage): boolean => {
+    if (m.type === 'reply') return client.wants(m);
+    if (m.type === 'prepare' || m.type === 'commit') return replica === undefined || replica.agreement.wants(m);
+    return true;
+  };
+
   /** The edge: everything from the network passes here first. */
   function receive(from: string, bytes: Uint8Array): void {
     if (!running) return;
@@ -147,11 +159,9 @@ export function createConsensusEngine(o: EngineOptions): ConsensusEngine {
       o.metrics.dropped.inc({ reason: 'isolated', sender: from.slice(0, 64) });
       return;
     }
-    const opened = auth.open(bytes);
+    const opened = auth.decode(bytes);
     if (!opened.ok) {
-      drop(from, opened.reason, opened.detail);
-      if (opened.reason === 'bad-signature') replica?.faults.report(from, 'invalid-signature', opened.detail);
-      else if (opened.reason === 'malformed') replica?.faults.report(from, 'malformed', opened.detail);
+      refused(from, opened);
       return;
     }
     const m = opened.message;
@@ -166,6 +176,16 @@ export function createConsensusEngine(o: EngineOptions): ConsensusEngine {
     }
     if (replica?.faults.isIsolated(m.from)) {
       o.metrics.dropped.inc({ reason: 'isolated', sender: m.from.slice(0, 64) });
+      return;
+    }
+    // A vote or reply that can no longer change anything is not worth a signature check.
+    if (!opened.verified && !needed(m)) {
+      o.metrics.skipped.inc({ type: m.type });
+      return;
+    }
+    const failure = auth.verify(opened);
+    if (failure !== undefined) {
+      refused(from, failure);
       return;
     }
     o.metrics.received.inc({ type: m.type });
