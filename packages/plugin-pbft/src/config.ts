@@ -15,7 +15,7 @@ export const faultDetectorConfigSchema = z.strictObject({
   /** A primary is slow when its ordering delay exceeds this many times the reference delay. */
   slow_primary_factor: z.number().min(1).default(4),
   /** ...and exceeds the batch timeout by at least this much. */
-  slow_primary_margin: durationSchema.default(20),
+  slow_primary_margin: durationSchema.default(40),
 });
 
 /**

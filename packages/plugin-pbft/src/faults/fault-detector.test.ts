@@ -109,7 +109,7 @@ describe('slow primary monitor', () => {
   it('without history, compares with the batch timeout and the backups’ response time', () => {
     const m = new SlowPrimaryMonitor({ factor: 4, marginMs: 20, batchTimeoutMs: 2 });
     for (let i = 0; i < 8; i++) m.observeResponse(3);
-    for (let i = 0; i < 4; i++) m.observeOrdering('p', 100);
+    for (let i = 0; i < 7; i++) m.observeOrdering('p', 100);
     expect(m.verdict('p')).toBeUndefined(); // too few samples
     m.observeOrdering('p', 100);
     expect(m.verdict('p')).toBeDefined();

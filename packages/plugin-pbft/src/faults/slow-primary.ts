@@ -7,6 +7,7 @@
  */
 
 const WINDOW = 16;
+const MIN_SAMPLES = 8;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,14 +53,14 @@ export class SlowPrimaryMonitor {
   /** A term as primary ended (view change): its median joins the history. */
   endTerm(primary: string): void {
     const samples = this.ordering.get(primary);
-    if (samples !== undefined && samples.length >= (this.options.minSamples ?? 5)) this.history.set(primary, median(samples));
+    if (samples !== undefined && samples.length >= (this.options.minSamples ?? MIN_SAMPLES)) this.history.set(primary, median(samples));
     this.ordering.delete(primary);
   }
 
   /** The reason `primary` counts as slow now, or `undefined`. */
   verdict(primary: string): string | undefined {
     const samples = this.ordering.get(primary);
-    if (samples === undefined || samples.length < (this.options.minSamples ?? 5)) return undefined;
+    if (samples === undefined || samples.length < (this.options.minSamples ?? MIN_SAMPLES)) return undefined;
     const observed = median(samples);
     const others = [...this.history.entries()].filter(([id]) => id !== primary).map(([, v]) => v);
     const response = this.responses.length > 0 ? median(this.responses) : 1;
