@@ -122,6 +122,20 @@ describe('simulated cluster', () => {
     expect(c.status(1).view).toBeGreaterThanOrEqual(1);
   });
 
+  it('consecutive view changes wait twice as long each time for NEW-VIEW', async () => {
+    // n=10 (f=3): the primaries of views 0, 1 and 2 are silent; view 3's primary is correct.
+    const c = await start({ n: 10, seed: 'doubling', faults: { 0: 'silent', 1: 'silent', 2: 'silent' } });
+    expect(await c.submit({ op: 'set', key: 'finally', value: 1 }, { via: 5 })).toEqual({ value: 1 });
+    expect(c.status(5).view).toBe(3);
+    const reasons = c.events(5).viewChanges.map((v) => `${v.view}: ${v.reason}`);
+    expect(reasons).toEqual([
+      expect.stringMatching(/^1: a request waited 100 ms/),
+      '2: no valid NEW-VIEW for view 1 within 200 ms',
+      '3: no valid NEW-VIEW for view 2 within 400 ms',
+    ]);
+    c.assertInvariants({ liveness: true });
+  });
+
   it('a slow primary stays under the request timeout but the fault detector replaces it', async () => {
     const c = await start({ n: 4, seed: 'slow', faults: { 0: 'slowPrimary' } });
     for (let round = 0; round < 12; round++) {

@@ -115,6 +115,8 @@ export interface SimulatedCluster {
 export interface ReplicaEvents {
   /** Views installed (NEW-VIEW accepted or sent). */
   viewsInstalled: number;
+  /** View changes this replica started: to which view, why, and when (simulated ms). */
+  viewChanges: { readonly view: number; readonly reason: string; readonly at: number }[];
   /** Snapshots installed from peers. */
   stateTransfers: number;
   /** Checkpoints taken. */
@@ -164,7 +166,7 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
   });
   const nodes: (HypermeshNode | undefined)[] = ids.map(() => undefined);
   const signatureCache = new SignatureCache(100_000);
-  const events: ReplicaEvents[] = ids.map(() => ({ viewsInstalled: 0, stateTransfers: 0, checkpoints: 0, batches: 0 }));
+  const events: ReplicaEvents[] = ids.map(() => ({ viewsInstalled: 0, viewChanges: [], stateTransfers: 0, checkpoints: 0, batches: 0 }));
   const pendingVia: Map<number, Set<SubmissionRecord>> = new Map(ids.map((_, i) => [i, new Set()]));
 
   async function boot(i: number): Promise<void> {
@@ -199,6 +201,7 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
             },
             stateTransferred: () => void events[i]!.stateTransfers++,
             viewInstalled: () => void events[i]!.viewsInstalled++,
+            viewChangeStarted: (view, reason) => void events[i]!.viewChanges.push({ view, reason, at: clock.now() }),
           },
         }),
         createKeyValuePlugin(),
@@ -324,7 +327,7 @@ export async function createSimulatedCluster(options: SimulatedClusterOptions): 
       return node.get(consensusRef).status();
     },
     node: (i) => nodes[i],
-    events: (i) => ({ ...events[i]! }),
+    events: (i) => ({ ...events[i]!, viewChanges: [...events[i]!.viewChanges] }),
     assertInvariants(assertOptions = {}) {
       const violations = tracker.check(assertOptions.liveness ?? false);
       if (violations.length > 0) throw new InvariantViolation(seed, violations);
