@@ -232,10 +232,9 @@ export class Agreement {
     const pp = slot.prePrepare;
     if (pp === undefined || pp.view !== r.view || !r.active || slot.prepared?.view === r.view) return;
     const votes = Slot.votes(slot.prepares, pp.view, pp.digest);
-    const primary = r.primary(pp.view);
-    const backups = votes === undefined ? 0 : [...votes.keys()].filter((id) => id !== primary).length;
-    if (backups < r.group.quorum - 1) return;
-    const prepares = votes === undefined ? [] : pick(r, new Map([...votes].filter(([id]) => id !== primary)), r.group.quorum - 1);
+    votes.delete(r.primary(pp.view));
+    if (votes.size < r.group.quorum - 1) return;
+    const prepares = pick(r, votes, r.group.quorum - 1);
     slot.prepared = { view: pp.view, digest: pp.digest, prePrepare: pp.envelope, prepares };
     r.env.storage.recordPrepared({ seq: slot.seq, view: pp.view, digest: pp.digest, prePrepare: pp.envelope, prepares });
     if (r.mayVote(pp.view) && slot.sentCommit?.view !== pp.view) {
@@ -255,7 +254,7 @@ export class Agreement {
     const p = slot.prepared;
     if (slot.committed !== undefined || p === undefined || p.view !== r.view) return;
     const votes = Slot.votes(slot.commits, p.view, p.digest);
-    if (votes === undefined || votes.size < r.group.quorum) return;
+    if (votes.size < r.group.quorum) return;
     slot.committed = { view: p.view, digest: p.digest, commits: pick(r, votes, r.group.quorum) };
     r.execution.executeReady();
   }

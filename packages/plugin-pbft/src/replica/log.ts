@@ -38,8 +38,11 @@ export interface SentMessage {
   at: number;
 }
 
-/** Votes for one (view, digest). */
+/** Votes for one (view, digest): sender → envelope. */
 export type Votes = Map<string, Uint8Array>;
+
+/** Votes of one kind for a slot: per view, each sender's first vote (so a sender cannot flood it). */
+export type VoteTable = Map<number, Map<string, { readonly digest: Digest; readonly envelope: Uint8Array }>>;
 
 /** Everything known about one sequence number. */
 export class Slot {
@@ -47,10 +50,10 @@ export class Slot {
   prePrepare: AcceptedPrePrepare | undefined;
   /** A PRE-PREPARE header whose batch body has not arrived yet. */
   awaitingBody: AcceptedPrePrepare | undefined;
-  /** PREPARE votes by `view:digest`, then sender. */
-  readonly prepares = new Map<string, Votes>();
-  /** COMMIT votes by `view:digest`, then sender. */
-  readonly commits = new Map<string, Votes>();
+  /** PREPARE votes by view, then sender. */
+  readonly prepares: VoteTable = new Map();
+  /** COMMIT votes by view, then sender. */
+  readonly commits: VoteTable = new Map();
   /** The latest prepared certificate (highest view). */
   prepared: PreparedCertificate | undefined;
   /** Set once committed-local; never changes afterwards. */
@@ -62,27 +65,25 @@ export class Slot {
 
   constructor(readonly seq: number) {}
 
-  /** Adds a vote; returns the votes for that (view, digest). The first vote of a sender counts. */
-  static vote(table: Map<string, Votes>, view: number, digest: Digest, sender: string, envelope: Uint8Array): Votes {
-    const key = `${view}:${digest}`;
-    let votes = table.get(key);
-    if (votes === undefined) table.set(key, (votes = new Map()));
-    if (!votes.has(sender)) votes.set(sender, envelope);
-    return votes;
+  /** Records a sender's vote (its first for the view counts). */
+  static vote(table: VoteTable, view: number, digest: Digest, sender: string, envelope: Uint8Array): void {
+    let byView = table.get(view);
+    if (byView === undefined) table.set(view, (byView = new Map()));
+    if (!byView.has(sender)) byView.set(sender, { digest, envelope });
   }
 
-  /** The votes for (view, digest), if any. */
-  static votes(table: Map<string, Votes>, view: number, digest: Digest): Votes | undefined {
-    return table.get(`${view}:${digest}`);
+  /** The votes for (view, digest). */
+  static votes(table: VoteTable, view: number, digest: Digest): Votes {
+    const out: Votes = new Map();
+    for (const [sender, vote] of table.get(view) ?? []) if (vote.digest === digest) out.set(sender, vote.envelope);
+    return out;
   }
 
   /** Forgets everything of views before `view`, except the prepared and commit certificates. */
   enterView(view: number): void {
     if (this.prePrepare !== undefined && this.prePrepare.view < view) this.prePrepare = undefined;
     if (this.awaitingBody !== undefined && this.awaitingBody.view < view) this.awaitingBody = undefined;
-    for (const table of [this.prepares, this.commits]) {
-      for (const key of [...table.keys()]) if (Number(key.slice(0, key.indexOf(':'))) < view) table.delete(key);
-    }
+    for (const table of [this.prepares, this.commits]) for (const v of [...table.keys()]) if (v < view) table.delete(v);
     for (const sent of ['sentPrePrepare', 'sentPrepare', 'sentCommit'] as const) {
       if (this[sent] !== undefined && this[sent].view < view) this[sent] = undefined;
     }
