@@ -8,7 +8,7 @@ import { createKeyValueStateMachine } from '../src/index.js';
 import { closedLoop, inProcessCluster, mean, percentile, submitVia, type LoadResult } from './in-process.js';
 import { grpcBench, type GrpcRow } from './over-grpc.js';
 
-const DURATION = Number(process.env.PBFT_BENCH_MS ?? 2000);
+const DURATION = Number(process.env.PBFT_BENCH_MS ?? 3000);
 const WARMUP = 500;
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const rate = (r: LoadResult) => r.ops / r.seconds;
@@ -108,7 +108,8 @@ Closed-loop load of key-value \`set\` operations (payload = size of the value), 
 outstanding (at least 8), spread over every node's client; latency is submit → f+1 matching replies.
 Every message is Ed25519-signed and verified (node:crypto); each replica verifies each message
 itself. In-process: all replicas in one Node process (so on one core's worth of event loop) on the
-runtime's in-memory network with zero added delay; no data_dir unless stated.
+runtime's in-memory network with zero added delay; request timeout 1 s (a busy shared core is not a
+faulty primary); no data_dir unless stated.
 
 ### In-process, n replicas
 
@@ -122,7 +123,7 @@ the bare key-value state machine (JSON decode + apply, no consensus): ${fmt(ceil
 n=4, B=10 with \`data_dir\` (append-only log, fsync per prepared batch): ${fmt(rate(disk), 0)} ops/s
 (${fmt((rate(disk) / rate(rows.find((r) => r.n === 4 && r.batch === 10 && r.payload === 0)!.result)) * 100, 0)} % of the same run in memory).
 
-### n=4 over gRPC with mutual TLS, 4 replica processes + 1 client process (loopback)
+### n=4 over gRPC with mutual TLS, 4 replica processes + 1 client process (loopback, request timeout 1 s)
 
 ${grpcTable}
 
