@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelBytes, decodeFrame, encodeFrame, MAX_CHANNEL_BYTES } from './frame.js';
+import { channelBytes, decodeFrame, encodeBatch, encodeFrame, isBatch, MAX_CHANNEL_BYTES, splitBatch } from './frame.js';
 
 describe('frames', () => {
   it('round-trips a channel and payload, copying the payload', () => {
@@ -32,5 +32,28 @@ describe('frames', () => {
     ['bad-channel', [1, 2, 0xff, 0xfe, 0x00]],
   ] as const)('reports a %s frame instead of throwing (%j)', (problem, bytes) => {
     expect(decodeFrame(Buffer.from(bytes))).toEqual({ ok: false, problem });
+  });
+
+  it('packs frames into a batch and splits them back in order', () => {
+    const frames = ['a', 'bb', 'ccc'].map((c, i) => encodeFrame(channelBytes(c)!, new Uint8Array([i])));
+    const batch = encodeBatch(frames);
+    expect(isBatch(batch)).toBe(true);
+    expect(isBatch(frames[0]!)).toBe(false);
+    const out: string[] = [];
+    expect(
+      splitBatch(batch, (f) => {
+        const d = decodeFrame(f);
+        if (d.ok) out.push(`${d.channel}:${d.payload[0]}`);
+      }),
+    ).toBe(true);
+    expect(out).toEqual(['a:0', 'bb:1', 'ccc:2']);
+  });
+
+  it('stops at a batch whose length runs past its end', () => {
+    const batch = encodeBatch([encodeFrame(channelBytes('a')!, new Uint8Array([1]))]);
+    const broken = Buffer.concat([batch, Buffer.from([0, 0, 0, 9, 1])]);
+    let delivered = 0;
+    expect(splitBatch(broken, () => delivered++)).toBe(false);
+    expect(delivered).toBe(1);
   });
 });

@@ -8,12 +8,17 @@
  * +------+---------+---------------------+-----------------+
  * ```
  *
- * `kind` is 1 (a data message); other values are reserved and refused as malformed, so a future
- * kind is never mistaken for data. gRPC already delimits messages, so no length field is needed.
+ * `kind` is 1 (a data message) or 2 (a batch: several data frames in one gRPC message, each
+ * preceded by its 4-byte big-endian length — a sender that has a backlog coalesces it, because
+ * each gRPC message costs far more than its bytes). Other kinds are refused as malformed, so a
+ * future kind is never mistaken for data. gRPC delimits messages, so a lone frame needs no length.
  */
 
 /** The only frame kind so far: a message for subscribers of a channel. */
 export const FRAME_KIND_DATA = 1;
+
+/** A batch of data frames. */
+export const FRAME_KIND_BATCH = 2;
 
 /** The longest channel name, in UTF-8 bytes. */
 export const MAX_CHANNEL_BYTES = 255;
@@ -22,7 +27,7 @@ export const MAX_CHANNEL_BYTES = 255;
 export const MAX_FRAME_OVERHEAD = 2 + MAX_CHANNEL_BYTES;
 
 /** Why a received frame was dropped. */
-export type FrameProblem = 'empty' | 'unknown-kind' | 'truncated' | 'bad-channel';
+export type FrameProblem = 'empty' | 'unknown-kind' | 'truncated' | 'bad-channel' | 'bad-batch';
 
 /** A decoded frame, or the reason it is malformed. */
 export type DecodedFrame =
@@ -65,4 +70,40 @@ export function decodeFrame(frame: Uint8Array): DecodedFrame {
   // a plain Uint8Array view (no copy), as the in-memory network delivers, not a Buffer
   const start = frame.byteOffset + 2 + length;
   return { ok: true, channel, payload: new Uint8Array(frame.buffer, start, frame.byteLength - 2 - length) };
+}
+
+/** Packs frames into one batch frame (see the layout above). */
+export function encodeBatch(frames: readonly Buffer[]): Buffer {
+  let size = 1;
+  for (const f of frames) size += 4 + f.byteLength;
+  const batch = Buffer.allocUnsafe(size);
+  batch[0] = FRAME_KIND_BATCH;
+  let at = 1;
+  for (const f of frames) {
+    batch.writeUInt32BE(f.byteLength, at);
+    f.copy(batch, at + 4);
+    at += 4 + f.byteLength;
+  }
+  return batch;
+}
+
+/** True when a received frame is a batch. */
+export function isBatch(frame: Uint8Array): boolean {
+  return frame.byteLength > 0 && frame[0] === FRAME_KIND_BATCH;
+}
+
+/**
+ * Splits a batch into its frames, calling `onFrame` for each. Returns `false` when the batch is
+ * malformed (a length running past the end); frames before the fault were already delivered.
+ */
+export function splitBatch(batch: Buffer, onFrame: (frame: Buffer) => void): boolean {
+  let at = 1;
+  while (at < batch.byteLength) {
+    if (at + 4 > batch.byteLength) return false;
+    const length = batch.readUInt32BE(at);
+    if (at + 4 + length > batch.byteLength) return false;
+    onFrame(batch.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  return true;
 }

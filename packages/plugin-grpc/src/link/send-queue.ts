@@ -30,6 +30,11 @@ export class SendQueue {
     return true;
   }
 
+  /** The size of the oldest frame, without removing it. */
+  peekBytes(): number | undefined {
+    return this.items[this.head]?.byteLength;
+  }
+
   /** Removes and returns the oldest frame. */
   shift(): Buffer | undefined {
     if (this.head >= this.items.length) return undefined;

@@ -11,7 +11,10 @@ import {
 import type { Logger } from 'pino';
 import { grpcTransportConfigSchema, type GrpcTransportConfig, type GrpcTransportConfigInput } from '../config.js';
 import { GrpcErrorCode, GrpcTransportError } from '../errors.js';
-import { channelBytes, decodeFrame, encodeFrame, MAX_FRAME_OVERHEAD } from '../frame/frame.js';
+import { channelBytes, decodeFrame, encodeFrame, isBatch, MAX_FRAME_OVERHEAD, splitBatch } from '../frame/frame.js';
+
+/** The largest batch of coalesced frames written as one gRPC message. */
+const MAX_BATCH_BYTES = 128 * 1024;
 import { Dialer } from '../link/dialer.js';
 import type { LinkCounters } from '../link/link-stats.js';
 import { PeerLink, type LinkOwner, type StreamRole } from '../link/peer-link.js';
@@ -102,6 +105,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   // A frame up to twice the limit is received and dropped on its own (counted); a larger one makes
   // gRPC reset the stream, which bounds what a peer can make this node buffer.
   const hardFrameLimit = 2 * maxMessageBytes + MAX_FRAME_OVERHEAD;
+  // Batches stay under what a peer with the same limits accepts as one gRPC message.
+  const maxBatchBytes = Math.min(MAX_BATCH_BYTES, hardFrameLimit);
   const channelOptions: ChannelOptions = {
     'grpc.keepalive_time_ms': config.keepalive.interval,
     'grpc.keepalive_timeout_ms': config.keepalive.timeout,
@@ -177,7 +182,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         existing.address = address;
         continue;
       }
-      const link = new PeerLink(peer, address, owner, config.limits);
+      const link = new PeerLink(peer, address, owner, { ...config.limits, maxBatchBytes });
       links.set(peer, link);
       if (dials(peer)) {
         const dialer = newDialer(link);
@@ -190,6 +195,18 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   applyPeers(config.peers);
 
   const receive = (peer: string, frame: Buffer) => {
+    if (!isBatch(frame)) {
+      deliver(peer, frame);
+      return;
+    }
+    if (!splitBatch(frame, (inner) => deliver(peer, inner))) {
+      const counters = links.get(peer)?.counters;
+      if (counters !== undefined) counters.dropped.malformed++;
+      dropLog.note(peer, 'malformed', `dropped the rest of a malformed batch from '${peer}': a length runs past its end`, { bytes: frame.byteLength });
+    }
+  };
+
+  const deliver = (peer: string, frame: Buffer) => {
     const link = links.get(peer);
     if (link === undefined) return;
     const counters = link.counters;

@@ -45,11 +45,11 @@ describe('gRPC transport: reconnection, back-pressure, bad input', () => {
     a.setPeers({ b: `127.0.0.1:${door.port}` });
     await waitFor(() => door.accepts.length >= 6, 'six attempts', 5_000);
     await door.close();
-    // one TCP connection per attempt; between them 40, 80, 160, 320, 640 ms plus the attempt itself
+    // one TCP connection per attempt; between them at least 40, 80, 160, 320, 640 ms (timers never
+    // fire early; a loaded machine only makes gaps longer, so only lower bounds are asserted)
     const gaps = door.accepts.slice(1).map((t, i) => t - door.accepts[i]!);
     const nominal = [40, 80, 160, 320, 640];
     nominal.forEach((ms, i) => expect(gaps[i]!).toBeGreaterThanOrEqual(ms * 0.9));
-    expect(gaps[4]!).toBeGreaterThan(3 * gaps[0]!);
     expect(a.stats().peers.b!.connectAttempts).toBeGreaterThanOrEqual(6);
 
     const b = transport('b', { listen: `127.0.0.1:${door.port}`, peers: { a: a.address() } });
