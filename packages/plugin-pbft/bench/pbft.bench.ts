@@ -20,6 +20,18 @@ interface Row {
   readonly result: LoadResult;
 }
 
+const ROUNDS = Number(process.env.PBFT_BENCH_ROUNDS ?? 2);
+
+/** The best of ROUNDS runs: other work on the shared machine only ever slows a run down. */
+async function bestOf(run: () => Promise<LoadResult>): Promise<LoadResult> {
+  let top: LoadResult | undefined;
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = await run();
+    if (top === undefined || rate(result) > rate(top)) top = result;
+  }
+  return top!;
+}
+
 async function inProcess(n: number, batch: number, payload: number, extra: Record<string, unknown> = {}): Promise<LoadResult> {
   // A generous request timeout: with every replica on one event loop, a busy moment is not a faulty primary.
   const cluster = await inProcessCluster(n, { batch_size: batch, batch_timeout: 1, checkpoint_interval: 128, watermark_window: 256, timeout: 1000, ...extra });
@@ -72,21 +84,21 @@ async function main(): Promise<void> {
   for (const n of [4, 7]) {
     for (const batch of [1, 10, 100]) {
       for (const payload of [0, 1024]) {
-        const result = await inProcess(n, batch, payload);
+        const result = await bestOf(() => inProcess(n, batch, payload));
         rows.push({ n, batch, payload, result });
         console.log(`n=${n} B=${batch} payload=${payload}: ${fmt(rate(result), 0)} ops/s, p50 ${fmt(percentile(result.latencies, 50))} ms, p99 ${fmt(percentile(result.latencies, 99))} ms`);
       }
     }
   }
-  const single = await inProcess(1, 10, 0);
+  const single = await bestOf(() => inProcess(1, 10, 0));
   console.log(`n=1 (no replication) B=10: ${fmt(rate(single), 0)} ops/s`);
-  const disk = await inProcess(4, 10, 0, { data_dir: `/tmp/hypermesh-pbft-bench-${process.pid}` });
+  const disk = await bestOf(() => inProcess(4, 10, 0, { data_dir: `/tmp/hypermesh-pbft-bench-${process.pid}-${Math.random().toString(36).slice(2)}` }));
   console.log(`n=4 B=10 with data_dir (fsync): ${fmt(rate(disk), 0)} ops/s`);
   const ceiling = unreplicated(0);
   const trials: Awaited<ReturnType<typeof viewChange>>[] = [];
   for (let t = 0; t < 5; t++) trials.push(await viewChange(t));
   const med = (f: (x: (typeof trials)[number]) => number) => trials.map(f).sort((a, b) => a - b)[trials.length >> 1]!;
-  const grpc: GrpcRow[] = await grpcBench(DURATION, WARMUP).catch((err: unknown) => {
+  const grpc: GrpcRow[] = await grpcBench(DURATION, WARMUP, ROUNDS).catch((err: unknown) => {
     console.error('gRPC benchmark failed:', err);
     return [];
   });
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
     : ['| n | B | payload | ops/s | mean ms | p50 ms | p99 ms |', '|---:|---:|---|---:|---:|---:|---:|', ...grpc.map((g) => `| 4 | ${g.batch} | ${g.payload === 0 ? '0 B' : '1 KiB'} | ${fmt(g.opsPerSecond, 0)} | ${fmt(g.mean)} | ${fmt(g.p50)} | ${fmt(g.p99)} |`)].join('\n');
   const markdown = `## @hypermesh/plugin-pbft — consensus throughput, latency, view change
 
-Command: \`npm run bench -w @hypermesh/plugin-pbft\` · ${machineLine()} · ${DURATION / 1000} s per point after ${WARMUP} ms warm-up ·
+Command: \`npm run bench -w @hypermesh/plugin-pbft\` · ${machineLine()} · best of ${ROUNDS} runs of ${DURATION / 1000} s per point after ${WARMUP} ms warm-up ·
 load average (1 min) ${fmt(loadBefore)} at the start and ${fmt(loadavg()[0]!)} at the end, on 2 cores shared with other builds — read the ratios.
 
 Closed-loop load of key-value \`set\` operations (payload = size of the value), 4×B submissions
