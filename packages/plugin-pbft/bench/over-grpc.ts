@@ -3,6 +3,7 @@ import { startGrpcCluster, type ChildEvent } from '../src/multiprocess/grpc-clus
 import { mean, percentile } from './in-process.js';
 
 export interface GrpcRow {
+  /** B; 0 marks the one-operation-at-a-time latency row. */
   readonly batch: number;
   readonly payload: number;
   readonly opsPerSecond: number;
@@ -18,6 +19,13 @@ export async function grpcBench(durationMs: number, warmupMs: number, rounds: nu
     try {
       // Warm the freshly started processes (JIT, TLS sessions) before measuring.
       for (let i = 0; i < 20; i++) await cluster.submit(cluster.clients[0]!, { op: 'set', key: `warm${i}`, value: i }, 30_000);
+      if (batch === 10) {
+        // One operation at a time: consensus latency without queueing.
+        const alone = await cluster.clients[0]!.request<Extract<ChildEvent, { type: 'load' }>>({ type: 'load', concurrency: 1, payloadBytes: 0, durationMs, warmupMs });
+        const sorted = [...alone.latencies].sort((a, b) => a - b);
+        rows.push({ batch: 0, payload: 0, opsPerSecond: sorted.length / (durationMs / 1000), mean: mean(sorted), p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
+        console.log(`gRPC n=4 one at a time: mean ${mean(sorted).toFixed(1)} ms`);
+      }
       for (const payload of [0, 1024]) {
         let top: GrpcRow | undefined;
         for (let r = 0; r < rounds; r++) {
