@@ -135,6 +135,25 @@ spec:
     expect(() => parseClusterConfig(text)).toThrowError(/spec\.consensus\.nodes: is 4 but spec\.nodes lists 3 nodes[\s\S]*spec\.nodes\[1\]\.id: node id 'a' is listed twice/);
   });
 
+  it('merges spec.plugins[name] over the section a plugin owns', () => {
+    const cluster = parseClusterConfig(
+      `apiVersion: hypermesh.io/v1
+kind: Cluster
+metadata: { name: dev }
+spec:
+  dns_ct: { forwarders: ["tls://9.9.9.9:853#dns.quad9.net"], cache_size: 5K }
+  plugins:
+    "@hypermesh/plugin-dns-ct": { listen_tls: "127.0.0.1:8853" }
+    "@acme/x": { a: 1 }
+`,
+      { env: {} },
+    );
+    const slices = clusterSections(cluster);
+    expect(slices['@hypermesh/plugin-dns-ct']).toMatchObject({ forwarders: ['tls://9.9.9.9:853#dns.quad9.net'], cache_size: 5000, listen_tls: '127.0.0.1:8853' });
+    expect(slices['@acme/x']).toEqual({ a: 1 });
+    expect(slices['@hypermesh/plugin-stoq']).toBe(cluster.spec.stoq);
+  });
+
   it('$${ is a literal ${', () => {
     const cluster = parseClusterConfig('apiVersion: hypermesh.io/v1\nkind: Cluster\nmetadata: { name: dev }\nspec:\n  plugins:\n    "@acme/x": { template: "$${HOME}" }\n', {
       env: {},

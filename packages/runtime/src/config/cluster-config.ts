@@ -42,6 +42,9 @@ const domainName = z
     message: 'must be a lower-case domain name such as hypermesh.local',
   });
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be HOST:PORT, e.g. 127.0.0.1:5353' });
+const dnsUpstream = z.string().regex(/^(tls:\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(#[A-Za-z0-9.-]+)?$/, {
+  message: 'must be HOST:PORT for DNS over UDP/TCP, or tls://HOST:PORT[#tls-name] for DNS over TLS',
+});
 
 /** One node of the cluster. */
 const nodeSchema = z.strictObject({
@@ -79,8 +82,8 @@ const dnsCtSchema = z.strictObject({
   domain: domainName.default('hypermesh.local'),
   /** Where the DNS server listens (UDP and TCP). */
   listen: hostPort.default('127.0.0.1:5353'),
-  /** Upstream resolvers (HOST:PORT) for names outside the cluster domain. */
-  forwarders: z.array(hostPort).default([]),
+  /** Upstream resolvers for names outside the cluster domain: HOST:PORT, or tls://HOST:PORT[#name] for DoT. */
+  forwarders: z.array(dnsUpstream).default([]),
   /** How forwarded answers are agreed: none, by several upstreams, or by the cluster through consensus. */
   agreement: z.enum(['none', 'upstreams', 'cluster']).default('none'),
   /** Maximum number of cached RRsets (10K, 1M, …). */
@@ -277,17 +280,27 @@ export async function loadClusterConfig(file: string, options: ClusterConfigOpti
   return parseClusterConfig(text, { ...options, format, source: options.source ?? file });
 }
 
+/** The Cluster document sections that belong to a plugin, by the plugin's npm name. */
+const SECTION_OWNERS = {
+  '@hypermesh/plugin-pbft': 'consensus',
+  '@hypermesh/plugin-dns-ct': 'dns_ct',
+  '@hypermesh/plugin-stoq': 'stoq',
+} as const;
+
 /**
- * The plugin config slices a Cluster document gives, keyed by plugin npm name: `spec.plugins`
- * as written, plus the sections of the document that belong to a plugin (`spec.consensus` to
- * `@hypermesh/plugin-pbft`, `spec.dns_ct` to `@hypermesh/plugin-dns-ct`, `spec.stoq` to
- * `@hypermesh/plugin-stoq`). Pass only the slices of loaded plugins to `createNode`.
+ * The plugin config slices a Cluster document gives, keyed by plugin npm name: the sections of
+ * the document that belong to a plugin (`spec.consensus` to `@hypermesh/plugin-pbft`,
+ * `spec.dns_ct` to `@hypermesh/plugin-dns-ct`, `spec.stoq` to `@hypermesh/plugin-stoq`), with
+ * `spec.plugins[name]` merged over them — that is where a plugin's options beyond the seed
+ * format go — plus `spec.plugins` entries of every other plugin as written. Pass only the slices
+ * of loaded plugins to `createNode`.
  */
 export function clusterSections(cluster: ClusterConfig): Record<string, unknown> {
-  return {
-    '@hypermesh/plugin-pbft': cluster.spec.consensus,
-    '@hypermesh/plugin-dns-ct': cluster.spec.dns_ct,
-    '@hypermesh/plugin-stoq': cluster.spec.stoq,
-    ...cluster.spec.plugins,
-  };
+  const slices: Record<string, unknown> = { ...cluster.spec.plugins };
+  for (const [plugin, section] of Object.entries(SECTION_OWNERS)) {
+    const extra = cluster.spec.plugins[plugin];
+    const base = cluster.spec[section];
+    slices[plugin] = extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? { ...base, ...extra } : base;
+  }
+  return slices;
 }

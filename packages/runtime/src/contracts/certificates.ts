@@ -28,6 +28,12 @@ export interface CertificateCheck {
   readonly hostname?: string;
   /** The time to check validity at; default now. */
   readonly at?: Date;
+  /**
+   * SCTs delivered outside the certificate (the TLS `signed_certificate_timestamp` extension or an
+   * OCSP response), each TLS-encoded; they count toward the CT policy with the embedded ones.
+   * @since certificates 1.1.0
+   */
+  readonly scts?: readonly Uint8Array[];
 }
 
 /** One verdict covering X.509 path validation, host name and CT policy. */
@@ -76,6 +82,6 @@ export interface CertificatesService {
 /** The `certificates` service. */
 export const certificatesRef = createServiceRef<CertificatesService>({
   id: 'certificates',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'X.509 path validation with Certificate Transparency policy',
 });

@@ -139,11 +139,15 @@ export interface ResolverService {
   readonly zone: {
     /** The cluster domain, e.g. `hypermesh.local`. */
     readonly domain: string;
-    /** Adds or replaces records (same name and type replace). */
+    /**
+     * Adds or replaces records (same name and type replace). With consensus it resolves once the
+     * change committed on the cluster (`dns.records`); it rejects with `E_DNS_ZONE_RECORD` for a bad
+     * record and `E_DNS_ZONE_COMMIT` when the change did not commit.
+     */
     upsert(records: readonly ZoneRecordInput[]): Promise<void>;
-    /** Removes the records of a name, or only those of one type. */
+    /** Removes the records of a name, or only those of one type. With consensus, resolves once the removal committed. */
     remove(name: string, type?: ZoneRecordInput['type']): Promise<void>;
-    /** Every record of the zone. */
+    /** Every record published in the zone (the SOA and NS records of the apex are synthesised, not listed). */
     list(): readonly DnsRecord[];
   };
   /** Counters since start. */
