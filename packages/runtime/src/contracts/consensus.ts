@@ -13,9 +13,10 @@ export interface OperationContext {
   readonly clientId: string;
   /**
    * The client's timestamp of the request. With `clientId` it identifies the request: a provider
-   * executes each (clientId, requestTimestamp) at most once. Added in contract 1.1.0.
+   * executes each (clientId, requestTimestamp) at most once. Added in contract 1.1.0 (optional, so
+   * earlier providers and hand-made contexts stay valid); `@hypermesh/plugin-pbft` always sets it.
    */
-  readonly requestTimestamp: number;
+  readonly requestTimestamp?: number;
   /**
    * The primary's timestamp for the batch (ms). Agreed by all replicas, so state machines may use
    * it where they need "now" — never the local clock.
