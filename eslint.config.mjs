@@ -4,7 +4,8 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '.docs-check/**', '**/*.d.ts', '**/bpf/**'],
+    // what .gitignore ignores (build output, scratch folders) is never linted
+    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', '.docs-check/**', '**/.tmp/**', '**/coverage/**', '**/*.d.ts', '**/bpf/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

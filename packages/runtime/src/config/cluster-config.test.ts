@@ -66,7 +66,7 @@ describe('Cluster documents', () => {
     expect(cluster.spec.dns_ct.domain).toBe('hypermesh.local');
     expect(cluster.spec.monitoring.alerting.slack_webhook).toBe('https://hooks.example/abc');
     expect(cluster.spec.monitoring.alerting.pagerduty_key).toBe('none');
-    expect(clusterSections(cluster)['@hypermesh/plugin-pbft']).toBe(cluster.spec.consensus);
+    expect(clusterSections(cluster)['@hypermesh/plugin-pbft']).toEqual(cluster.spec.consensus);
   });
 
   it('fills every default from a minimal document', () => {
@@ -151,7 +151,25 @@ spec:
     const slices = clusterSections(cluster);
     expect(slices['@hypermesh/plugin-dns-ct']).toMatchObject({ forwarders: ['tls://9.9.9.9:853#dns.quad9.net'], cache_size: 5000, listen_tls: '127.0.0.1:8853' });
     expect(slices['@acme/x']).toEqual({ a: 1 });
-    expect(slices['@hypermesh/plugin-stoq']).toBe(cluster.spec.stoq);
+    expect(slices['@hypermesh/plugin-stoq']).toEqual(cluster.spec.stoq);
+  });
+
+  it('gives the analytics plugin the alert webhook and the cluster nodes it must never act against', () => {
+    const cluster = parseClusterConfig(
+      `apiVersion: hypermesh.io/v1
+kind: Cluster
+metadata: { name: dev }
+spec:
+  nodes: [{ id: a, address: "10.0.0.1:7700" }, { id: b, address: "[fd00::2]:7700" }, { id: c }, { id: d }]
+  monitoring: { alerting: { webhook: "https://alerts.example/hook" } }
+`,
+      { env: {} },
+    );
+    expect(clusterSections(cluster)['@hypermesh/plugin-stoq']).toMatchObject({
+      enabled: true,
+      webhook: { url: 'https://alerts.example/hook' },
+      policy: { cluster_nodes: [{ id: 'a', address: '10.0.0.1' }, { id: 'b', address: 'fd00::2' }] },
+    });
   });
 
   it('$${ is a literal ${', () => {

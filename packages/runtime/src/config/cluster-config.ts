@@ -292,15 +292,34 @@ const SECTION_OWNERS = {
  * the document that belong to a plugin (`spec.consensus` to `@hypermesh/plugin-pbft`,
  * `spec.dns_ct` to `@hypermesh/plugin-dns-ct`, `spec.stoq` to `@hypermesh/plugin-stoq`), with
  * `spec.plugins[name]` merged over them — that is where a plugin's options beyond the seed
- * format go — plus `spec.plugins` entries of every other plugin as written. Pass only the slices
- * of loaded plugins to `createNode`.
+ * format go — plus `spec.plugins` entries of every other plugin as written. The analytics slice
+ * also gets `webhook.url` from `spec.monitoring.alerting.webhook` and `policy.cluster_nodes` from
+ * the hosts of `spec.nodes`. Pass only the slices of loaded plugins to `createNode`.
  */
 export function clusterSections(cluster: ClusterConfig): Record<string, unknown> {
   const slices: Record<string, unknown> = { ...cluster.spec.plugins };
   for (const [plugin, section] of Object.entries(SECTION_OWNERS)) {
     const extra = cluster.spec.plugins[plugin];
-    const base = cluster.spec[section];
+    const base = { ...cluster.spec[section], ...derivedOptions(cluster, plugin) };
     slices[plugin] = extra !== null && typeof extra === 'object' && !Array.isArray(extra) ? { ...base, ...extra } : base;
   }
   return slices;
+}
+
+/**
+ * Options a plugin takes from other parts of the document: the analytics engine sends alerts to
+ * `spec.monitoring.alerting.webhook` and never acts against the hosts of `spec.nodes`.
+ */
+function derivedOptions(cluster: ClusterConfig, plugin: string): Record<string, unknown> {
+  if (plugin !== '@hypermesh/plugin-stoq') return {};
+  const derived: Record<string, unknown> = {};
+  const webhook = cluster.spec.monitoring.alerting.webhook;
+  if (webhook !== undefined) derived.webhook = { url: webhook };
+  const nodes = (cluster.spec.nodes ?? []).filter((n) => n.address !== undefined);
+  if (nodes.length > 0) {
+    derived.policy = {
+      cluster_nodes: nodes.map((n) => ({ id: n.id, address: n.address!.slice(0, n.address!.lastIndexOf(':')).replace(/^\[|\]$/g, '') })),
+    };
+  }
+  return derived;
 }

@@ -74,6 +74,11 @@ export interface ThreatEvent {
   readonly detectedAt: number;
   /** When a block or rate limit ends (ms), if it does. */
   readonly expiresAt?: number;
+  /**
+   * Set on the event that reverses an earlier action: the id of the threat whose block or rate
+   * limit is lifted (its `action` is then `observe`).
+   */
+  readonly lifts?: string;
 }
 
 /** An anomaly score for a client, a domain or a node. */
@@ -92,6 +97,30 @@ export interface ModelStatus {
   readonly anomalyTrainedAt?: number;
   /** Samples in the current training window. */
   readonly trainingSamples: number;
+}
+
+/** What a custom detector reports about one event. */
+export interface DetectorFinding {
+  /** Who or what it concerns: a client address, a domain, or a cluster node. */
+  readonly subject: ThreatEvent['subject'];
+  /** In [0, 1]; the action engine acts at the policy's `act_at` (0.7 by default). */
+  readonly score: number;
+  /** Which features fired and how strongly. */
+  readonly reasons: readonly ThreatReason[];
+}
+
+/**
+ * A detector another plugin adds to the analytics engine. `inspect` runs for every valid event on
+ * the per-packet path: it must be synchronous and cheap, and return `undefined` for nothing found.
+ * A detector that throws is counted and skipped for that event; it never breaks `observe`.
+ */
+export interface CustomDetector {
+  /** A name for logs and metrics, e.g. `acme.blocklist-hits`. */
+  readonly name: string;
+  /** The kind of threat it reports (its policy is that kind's). */
+  readonly kind: ThreatKind;
+  /** Looks at one event. */
+  inspect(event: AnalyticsEvent): DetectorFinding | undefined;
 }
 
 /**
@@ -114,11 +143,20 @@ export interface AnalyticsService {
   recentThreats(limit?: number): readonly ThreatEvent[];
   /** Model state. */
   modelStatus(): ModelStatus;
+  /** Adds a detector; returns a function that removes it. (Since 1.1.0.) */
+  addDetector(detector: CustomDetector): () => void;
+  /** Threats whose action (block, rate limit, alert, observe) is in force now, newest first. (Since 1.1.0.) */
+  activeThreats(): readonly ThreatEvent[];
+  /**
+   * Lifts the action of a threat now, emitting the reversing `threat.detected` event; returns false
+   * for an unknown or already lifted id. (Since 1.1.0.)
+   */
+  release(threatId: string): boolean;
 }
 
 /** The `analytics` service. */
 export const analyticsRef = createServiceRef<AnalyticsService>({
   id: 'analytics',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Streaming statistics, anomaly detection and threat classification (STOQ)',
 });
