@@ -118,6 +118,9 @@ describe('the PBFT plugin', () => {
       topTalkers: () => [],
       recentThreats: () => [],
       modelStatus: () => ({ classifier: 'test', trainingSamples: 0 }),
+      addDetector: () => () => undefined,
+      activeThreats: () => [],
+      release: () => false,
     });
     const { nodes, clock } = await assemble({}, () => [[analyticsRef, analytics()]]);
     started.push(...nodes);
