@@ -12,6 +12,12 @@ export interface OperationContext {
   /** The id of the client that submitted the operation. */
   readonly clientId: string;
   /**
+   * The client's timestamp of the request. With `clientId` it identifies the request: a provider
+   * executes each (clientId, requestTimestamp) at most once. Added in contract 1.1.0 (optional, so
+   * earlier providers and hand-made contexts stay valid); `@hypermesh/plugin-pbft` always sets it.
+   */
+  readonly requestTimestamp?: number;
+  /**
    * The primary's timestamp for the batch (ms). Agreed by all replicas, so state machines may use
    * it where they need "now" — never the local clock.
    */
@@ -125,6 +131,6 @@ export interface ConsensusService {
 /** The `consensus` service. */
 export const consensusRef = createServiceRef<ConsensusService>({
   id: 'consensus',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Byzantine-fault-tolerant ordering of operations for replicated state machines',
 });
