@@ -11,6 +11,8 @@ import {
   type ConsensusService,
   type ConsensusStatus,
   type DnsRecord,
+  type LogLine,
+  type NamespaceQuota,
   type Placement,
   type ResolverService,
   type SchedulableNode,
@@ -24,6 +26,7 @@ import {
 /** Test double of the `scheduler` contract (plus the `logs` extension the gateway uses when present). */
 export function testDoubleScheduler(nodeIds: readonly string[] = ['node-1', 'node-2', 'node-3', 'node-4']) {
   const workloads = new Map<string, WorkloadStatus & { spec: WorkloadSpec }>();
+  const quotas = new Map<string, NamespaceQuota['limits']>();
   let sequence = 0;
   const key = (name: string, namespace = 'default') => `${namespace}/${name}`;
   const service = {
@@ -55,10 +58,38 @@ export function testDoubleScheduler(nodeIds: readonly string[] = ['node-1', 'nod
         allocated: { cpuMillis: 0, memoryBytes: 0, pids: 0 },
         taints: [],
         ready: true,
+        workloads: [...workloads.values()].filter((w) => w.node === id).length,
+        reputation: 1,
+        trust: 'active' as const,
+        runtimes: ['process'],
+        address: '127.0.0.1',
       })),
-    logs: async (name: string, namespace?: string, options?: { tail?: number }) =>
-      [`${key(name, namespace)} started`, 'hello from the test double'].slice(-(options?.tail ?? 200)),
-  } satisfies SchedulerService & { logs(name: string, namespace?: string, options?: { tail?: number }): Promise<string[]> };
+    logs: async (name: string, namespace?: string, options?: { readonly tail?: number }): Promise<readonly LogLine[]> =>
+      [
+        { at: 0, stream: 'system' as const, text: `${key(name, namespace)} started` },
+        { at: 1, stream: 'stdout' as const, text: 'hello from the test double' },
+      ].slice(-(options?.tail ?? 200)),
+    async reschedule(name: string, namespace?: string): Promise<Placement> {
+      const w = workloads.get(key(name, namespace));
+      if (w === undefined) throw new HypermeshError('E_SCHED_NOT_FOUND', `no workload '${key(name, namespace)}'`);
+      const node = nodeIds[sequence % nodeIds.length]!;
+      sequence++;
+      workloads.set(key(name, namespace), { ...w, node });
+      return { workload: name, namespace: w.namespace, node, sequence };
+    },
+    quotas: (): readonly NamespaceQuota[] => [...quotas.entries()].map(([namespace, limits]) => {
+      const mine = [...workloads.values()].filter((w) => w.namespace === namespace);
+      const used = mine.reduce(
+        (sum, w) => ({ cpuMillis: sum.cpuMillis + w.spec.resources.cpuMillis, memoryBytes: sum.memoryBytes + w.spec.resources.memoryBytes, pids: sum.pids + w.spec.resources.pids, workloads: sum.workloads + 1 }),
+        { cpuMillis: 0, memoryBytes: 0, pids: 0, workloads: 0 },
+      );
+      return { namespace, limits, used };
+    }),
+    async setQuota(namespace: string, limits: NamespaceQuota['limits']): Promise<void> {
+      quotas.set(namespace, limits);
+    },
+    agent: () => undefined,
+  } satisfies SchedulerService;
   return service;
 }
 
@@ -153,6 +184,9 @@ export function testDoubleAnalytics(): AnalyticsService {
     topTalkers: (limit = 10) => [{ client: '192.0.2.9', queries: 420 }].slice(0, limit),
     recentThreats: (limit = 50) => [threat].slice(0, limit),
     modelStatus: () => ({ classifier: 'test-double@0', trainingSamples: 0 }),
+    addDetector: () => () => undefined,
+    activeThreats: () => [threat],
+    release: (threatId: string) => threatId === threat.id,
   };
 }
 
