@@ -95,7 +95,7 @@ describe('hypermesh commands (in process)', () => {
   it('plugins renders the node description', async () => {
     const run = await as('viewer', 'plugins');
     expect(run.stdout).toMatch(/@hypermesh\/plugin-gateway\s+0\.1\.0\s+started\s+gateway\s+consensus\?, scheduler\?/);
-    expect(run.stdout).toContain('scheduler@1.0.0 (node) — <integrator>');
+    expect(run.stdout).toContain('scheduler@1.1.0 (node) — <integrator>');
   });
 
   it('ct verify refuses a file without a PEM certificate (exit 3)', async () => {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Placement, WorkloadStatus } from '@hypermesh/runtime';
+import type { LogLine, Placement, WorkloadStatus } from '@hypermesh/runtime';
 import type { Command } from '../cli/command.js';
 import { table } from '../cli/output.js';
 import { readWorkloadFile } from '../workload/workload-file.js';
@@ -60,13 +60,18 @@ export const logsCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const name = ctx.positionals[0]!;
-    const answer = await ctx.client().get<{ lines: unknown[] }>(`/v1/workloads/${encodeURIComponent(name)}/logs`, {
+    const answer = await ctx.client().get<{ lines: readonly LogLine[] }>(`/v1/workloads/${encodeURIComponent(name)}/logs`, {
       namespace: namespaceOf(ctx.values),
       tail: ctx.values.tail as string | undefined,
     });
-    ctx.out.result(answer, () => answer.lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))));
+    ctx.out.result(answer, () => answer.lines.map(formatLogLine));
   },
 };
+
+/** One captured line as `logs` prints it: output as written; stderr and the agent's own events marked. */
+export function formatLogLine(line: LogLine): string {
+  return line.stream === 'stdout' ? line.text : `[${line.stream}] ${line.text}`;
+}
 
 /** `hypermesh rm NAME`. */
 export const rmCommand: Command = {

@@ -74,7 +74,7 @@ describe('gateway REST API', () => {
     expect(list.workloads.map((w) => w.name)).toEqual(['echo']);
     expect(await (await call(gateway, 'GET', '/v1/workloads/echo', { token: TEST_KEYS.viewer })).json()).toMatchObject({ name: 'echo', phase: 'running' });
     const logs = (await (await call(gateway, 'GET', '/v1/workloads/echo/logs?tail=1', { token: TEST_KEYS.viewer })).json()) as { lines: string[] };
-    expect(logs.lines).toEqual(['hello from the test double']);
+    expect(logs.lines).toEqual([{ at: 1, stream: 'stdout', text: 'hello from the test double' }]);
     expect((await call(gateway, 'DELETE', '/v1/workloads/echo', { token: TEST_KEYS.viewer })).status).toBe(403);
     expect((await call(gateway, 'DELETE', '/v1/workloads/echo', { token: TEST_KEYS.operator })).status).toBe(200);
     const gone = await call(gateway, 'GET', '/v1/workloads/echo', { token: TEST_KEYS.viewer });
