@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-export { createPbftPlugin, pbftPlugin, PLUGIN_VERSION, type PbftPluginOptions } from './plugin.js';
+export { createPbftPlugin, pbftPlugin, pbftPlugin as default, PLUGIN_VERSION, type PbftPluginOptions } from './plugin.js';
 export { faultDetectorConfigSchema, pbftConfigSchema, type PbftConfig, type PbftConfigInput } from './config.js';
 export { PbftError, PbftErrorCode, PLUGIN_NAME } from './errors.js';
 export {
