@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild(['src/main.ts'], { format: ['esm'], dts: false }));
+export default defineConfig(packageBuild(['src/main.ts', 'src/setup.ts'], { format: ['esm'] }));
