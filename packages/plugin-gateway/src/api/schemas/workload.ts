@@ -32,6 +32,13 @@ const memoryBytes = z.union([z.number().int().positive(), z.string()]).transform
 
 const port = z.number().int().min(1).max(65535);
 const interval = z.number().int().min(100).optional();
+/** The timing fields every kind of health check shares (the contract's `HealthCheck`). */
+const checkTiming = {
+  intervalMs: interval,
+  timeoutMs: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+  initialDelayMs: z.number().int().min(0).optional(),
+};
 
 /** A workload spec as the API accepts it (the runtime's `WorkloadSpec`, with friendlier quantities). */
 export const workloadSpecSchema = z.strictObject({
@@ -60,9 +67,9 @@ export const workloadSpecSchema = z.strictObject({
   runtime: z.enum(['runc', 'process', 'auto']).optional(),
   healthCheck: z
     .discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('exec'), command: z.array(z.string()).min(1), intervalMs: interval }),
-      z.strictObject({ kind: z.literal('tcp'), port, intervalMs: interval }),
-      z.strictObject({ kind: z.literal('http'), port, path: z.string().startsWith('/'), intervalMs: interval }),
+      z.strictObject({ kind: z.literal('exec'), command: z.array(z.string()).min(1), ...checkTiming }),
+      z.strictObject({ kind: z.literal('tcp'), port, ...checkTiming }),
+      z.strictObject({ kind: z.literal('http'), port, path: z.string().startsWith('/'), ...checkTiming }),
     ])
     .optional(),
   restartPolicy: z.enum(['always', 'on-failure', 'never']).optional(),
