@@ -46,17 +46,25 @@ function timeoutMs(value: unknown): number {
   return parsed.data;
 }
 
+/**
+ * Resolves on the first SIGINT or SIGTERM (or, supervised, when the supervisor's pipe closes). The
+ * handlers stay installed: a second signal while the nodes stop (Ctrl-C twice, or Ctrl-C followed
+ * by a supervisor's SIGTERM) is ignored rather than killing the process half-way through removing
+ * its containers. A supervised node ignores SIGINT: Ctrl-C reaches the whole process group, and
+ * its supervisor stops it with SIGTERM.
+ */
 function waitForSignals(supervised: boolean): Promise<string> {
   return new Promise((resolve) => {
+    let stopping = false;
     const done = (why: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      if (stopping) return;
+      stopping = true;
       resolve(why);
     };
-    const onInt = () => done('SIGINT');
-    const onTerm = () => done('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
+    process.on('SIGINT', () => {
+      if (!supervised) done('SIGINT');
+    });
+    process.on('SIGTERM', () => done('SIGTERM'));
     if (supervised) {
       process.stdin.once('end', () => done('supervisor gone'));
       process.stdin.resume();
