@@ -8,8 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { clusterFiles, loadCluster, startCluster } from '@hypermesh/cli';
-import { createDefaultLogger, schedulerRef, type LogLevel, type WorkloadStatus } from '@hypermesh/runtime';
-import { chooseRuntime, exampleWorkloads, freePort, prepareClusterDir, prepareEchoRootfs } from './setup.js';
+import { createDefaultLogger, schedulerRef, type LogLevel } from '@hypermesh/runtime';
+import { askEcho, chooseRuntime, describeWorkloads, exampleWorkloads, freePort, prepareClusterDir, prepareEchoRootfs, waitFor } from './setup.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXAMPLE_DIR = resolve(HERE, '..');
@@ -33,16 +33,6 @@ const say = (line = '') => {
 const event = (e: Record<string, unknown>) => {
   if (values.json) console.log(JSON.stringify(e));
 };
-
-async function waitForRunning(read: () => readonly WorkloadStatus[], names: readonly string[], ms: number): Promise<readonly WorkloadStatus[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const all = read().filter((w) => names.includes(w.name));
-    if (all.length === names.length && all.every((w) => w.phase === 'running')) return all;
-    if (Date.now() > deadline) throw new Error(`workloads not running after ${ms / 1000} s: ${all.map((w) => `${w.name} ${w.phase}${w.reason ? ` (${w.reason})` : ''}`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function main(): Promise<void> {
   const stateDir = resolve(values['state-dir']);
@@ -73,8 +63,8 @@ async function main(): Promise<void> {
     event({ event: 'stopped' });
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
     const scheduler = running.nodes[0]!.node.get(schedulerRef);
@@ -83,9 +73,11 @@ async function main(): Promise<void> {
       const placed = await scheduler.deploy(spec);
       say(`deployed ${spec.name} → ${placed.node}`);
     }
-    const status = await waitForRunning(() => scheduler.list(), workloads.map((w) => w.name), 60_000);
-    const domain = cluster.spec.dns_ct.domain;
+    const ours = () => scheduler.list().filter((w) => workloads.some((s) => s.name === w.name));
+    const status = await waitFor('the workloads running', 90_000, () => (ours().length === 2 && ours().every((w) => w.phase === 'running') ? ours() : undefined), () => describeWorkloads(ours()));
     const echo = status.find((w) => w.name === 'echo')!;
+    await waitFor(`the echo service answering at ${echo.address}:${echoPort}`, 60_000, () => askEcho(echo.address!, echoPort, 'ready'), () => describeWorkloads(ours()));
+    const domain = cluster.spec.dns_ct.domain;
     const dns = running.dns!;
     const [dnsHost, dnsPort] = [dns.slice(0, dns.lastIndexOf(':')), dns.slice(dns.lastIndexOf(':') + 1)];
     say('');

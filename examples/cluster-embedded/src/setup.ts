@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from '@hypermesh/cli';
 import { ensureBusyboxRootfs, probeRunc } from '@hypermesh/plugin-scheduler';
-import { systemClock, type WorkloadSpec } from '@hypermesh/runtime';
+import { systemClock, type WorkloadSpec, type WorkloadStatus } from '@hypermesh/runtime';
 import { parseDocument } from 'yaml';
 
 /** npm name of the gateway plugin, whose slice holds the API keys. */
@@ -31,7 +31,7 @@ export async function chooseRuntime(wanted: string, stateDir: string): Promise<R
   const probe = await probeRunc({
     preference: 'runc',
     stateDir: join(stateDir, 'scheduler'),
-    runcRoot: '/run/hypermesh-runc',
+    runcRoot: join(stateDir, 'runc'),
     busybox: '/bin/busybox',
     clock: systemClock,
     idPrefix: 'hm-example-',
@@ -51,6 +51,8 @@ export interface ClusterDirOptions {
   readonly transport: 'memory' | 'grpc';
   /** The runtime every node's agent uses. */
   readonly runtime: 'runc' | 'process';
+  /** Move every `spec.nodes[].address` to a free port on its host (tests, busy machines). */
+  readonly freeNodePorts?: boolean;
 }
 
 /**
@@ -72,17 +74,28 @@ export async function prepareClusterDir(options: ClusterDirOptions): Promise<str
   template.setIn(['spec', 'plugins', GATEWAY, 'auth', 'apiKeys'], written.getIn(['spec', 'plugins', GATEWAY, 'auth', 'apiKeys']));
   template.setIn(['spec', 'plugins', SCHEDULER, 'agent', 'runtime'], options.runtime);
   template.setIn(['spec', 'plugins', SCHEDULER, 'agent', 'stateDir'], join(options.stateDir, 'scheduler'));
+  // This cluster's own runc state: its containers are listed (and cleaned up) apart from others'.
+  template.setIn(['spec', 'plugins', SCHEDULER, 'agent', 'runcRoot'], join(options.stateDir, 'runc'));
+  if (options.freeNodePorts === true) {
+    const nodes = template.getIn(['spec', 'nodes']) as { items: unknown[] } | undefined;
+    for (let i = 0; i < (nodes?.items.length ?? 0); i++) {
+      const address = template.getIn(['spec', 'nodes', i, 'address']);
+      if (typeof address !== 'string') continue;
+      const host = address.slice(0, address.lastIndexOf(':'));
+      template.setIn(['spec', 'nodes', i, 'address'], `${host}:${await freePort(host)}`);
+    }
+  }
   const header = `# Written at start from ${options.template} with this directory's API keys and the chosen runtime.\n`;
   await writeFile(config, header + template.toString());
   return config;
 }
 
-/** A free TCP port on 127.0.0.1 (bound, then released), for `0` in the options. */
-export function freePort(): Promise<number> {
+/** A free TCP port on `host` (bound, then released), for `0` in the options. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
@@ -139,7 +152,7 @@ export function exampleWorkloads(options: WorkloadOptions): WorkloadSpec[] {
   const common = { runtime: options.runtime, restartPolicy: 'always' as const };
   const echo: WorkloadSpec =
     options.runtime === 'runc'
-      ? { name: 'echo', ...common, ...(options.rootfs === undefined ? {} : { rootfs: options.rootfs }), command: ['/bin/httpd', '-f', '-v', '-p', String(port), '-h', '/www'] }
+      ? { name: 'echo', ...common, ...(options.rootfs === undefined ? {} : { rootfs: options.rootfs }), command: ['/bin/busybox', 'httpd', '-f', '-v', '-p', String(port), '-h', '/www'] }
       : { name: 'echo', ...common, command: [process.execPath, '-e', NODE_ECHO], env: { ECHO_PORT: String(port) } };
   const workerLoop = 'i=0; while true; do i=$((i+1)); echo "worker: tick $i"; sleep 2; done';
   return [
@@ -159,3 +172,33 @@ export function exampleWorkloads(options: WorkloadOptions): WorkloadSpec[] {
     },
   ];
 }
+
+/**
+ * Polls `probe` every 250 ms until it gives a value (not `undefined`), and resolves with it; after
+ * `ms` rejects with `what` and the last thing `probe` said (its error or `last()`).
+ */
+export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined, last: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + ms;
+  let error = '';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      error = last();
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not within ${ms / 1000} s${error ? `: ${error}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The echo service's answer at `address:port` for `/cgi-bin/echo?<query>`, or `undefined` when it does not answer 200. */
+export async function askEcho(address: string, port: number, query: string): Promise<string | undefined> {
+  const res = await fetch(`http://${address}:${port}/cgi-bin/echo?${query}`, { signal: AbortSignal.timeout(2_000) });
+  const text = await res.text();
+  return res.status === 200 ? text : undefined;
+}
+
+/** A one-line summary of workloads (name, phase, why), for messages. */
+export const describeWorkloads = (ws: readonly WorkloadStatus[]): string => ws.map((w) => `${w.name} ${w.phase}${w.reason ? ` (${w.reason})` : ''}`).join(', ');
