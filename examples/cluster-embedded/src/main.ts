@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const choice = await chooseRuntime(values.runtime, stateDir);
   say(`runtime: ${choice.runtime} — ${choice.reason}`);
   const config = await prepareClusterDir({ template: join(EXAMPLE_DIR, 'cluster.yaml'), stateDir, transport: 'memory', runtime: choice.runtime });
-  const cluster = await loadCluster(config);
+  const cluster = await loadCluster(config, process.env);
   const echoPort = Number(values['echo-port']) || (await freePort());
   const rootfs = choice.runtime === 'runc' ? await prepareEchoRootfs(stateDir) : undefined;
 

@@ -150,7 +150,7 @@ export interface WorkloadOptions {
 export function exampleWorkloads(options: WorkloadOptions): WorkloadSpec[] {
   const port = options.echoPort;
   const common = { runtime: options.runtime, restartPolicy: 'always' as const };
-  const echo: WorkloadSpec =
+  const echo: Omit<WorkloadSpec, 'resources'> =
     options.runtime === 'runc'
       ? { name: 'echo', ...common, ...(options.rootfs === undefined ? {} : { rootfs: options.rootfs }), command: ['/bin/busybox', 'httpd', '-f', '-v', '-p', String(port), '-h', '/www'] }
       : { name: 'echo', ...common, command: [process.execPath, '-e', NODE_ECHO], env: { ECHO_PORT: String(port) } };

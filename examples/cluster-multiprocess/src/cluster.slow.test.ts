@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { askEcho, waitFor } from '@hypermesh/example-cluster-embedded/setup';
 import type { WorkloadStatus } from '@hypermesh/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killNode, killWorkloads } from './testing/node-failure.js';
+import { killNode, killWorkloads } from '@hypermesh/example-cluster-embedded/testing';
 
 // The end-to-end test of the reference cluster with one process per node: src/start.ts runs
 // 4 node processes over gRPC + mTLS and deploys the echo service and the worker (runc when it works
