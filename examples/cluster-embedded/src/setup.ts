@@ -154,7 +154,8 @@ export function exampleWorkloads(options: WorkloadOptions): WorkloadSpec[] {
     options.runtime === 'runc'
       ? { name: 'echo', ...common, ...(options.rootfs === undefined ? {} : { rootfs: options.rootfs }), command: ['/bin/busybox', 'httpd', '-f', '-v', '-p', String(port), '-h', '/www'] }
       : { name: 'echo', ...common, command: [process.execPath, '-e', NODE_ECHO], env: { ECHO_PORT: String(port) } };
-  const workerLoop = 'i=0; while true; do i=$((i+1)); echo "worker: tick $i"; sleep 2; done';
+  // As PID 1 of a container, sh ignores SIGTERM unless it traps it: the trap makes the stop prompt.
+  const workerLoop = 'trap "echo worker: stopping; exit 0" TERM; i=0; while true; do i=$((i+1)); echo "worker: tick $i"; sleep 2; done';
   return [
     {
       ...echo,
