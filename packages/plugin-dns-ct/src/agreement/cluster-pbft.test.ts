@@ -76,7 +76,10 @@ describe('agreement: cluster through plugin-pbft', () => {
     expect(nodes[0]!.node.get(consensusRef).status().primary).toBe('n1');
     const answer = await resolve(nodes[1]!);
     expect(answer).toMatchObject({ rcode: 'NOERROR', source: 'cluster', answers: [{ data: '192.0.2.10' }] });
-    // Every replica resolved the question through its own upstream before it prepared the answer.
+    // Every replica resolved the question through its own upstream before it prepared the answer:
+    // n4 found the proposal different from what its upstream said and did not prepare it.
+    const refused = await Promise.all(nodes.map(async (n) => /hypermesh_pbft_messages_dropped_total\{[^}]*reason="invalid-operation"[^}]*\} [1-9]/.test(await n.node.metrics.metrics())));
+    expect(refused).toEqual([false, false, false, true]);
     expect(liar.received).toContain('bank.example/A');
     expect(honest.received.filter((q) => q === 'bank.example/A').length).toBeGreaterThanOrEqual(3);
     // n4 refused to prepare the answer it disagrees with, so it learns the commit from its peers
