@@ -40,6 +40,19 @@ try {
     node.start().then(() => { if (node.get(ref) !== 42) throw new Error('service not provided'); return node.stop(); })
       .then(() => console.log('require @hypermesh/runtime: a node started and stopped'));`;
   execFileSync(process.execPath, ['-e', use], { cwd: app, stdio: 'inherit' });
+  // Every command a package installs runs from the installed package (the CLI: --version, then a
+  // real `init`, which needs its dependencies — plugin-grpc's CA helper — installed alongside).
+  for (const w of publishable) {
+    for (const bin of Object.keys(typeof w.pkg.bin === 'string' ? { [w.name.split('/').pop()]: w.pkg.bin } : (w.pkg.bin ?? {}))) {
+      const path = join(app, 'node_modules', '.bin', bin);
+      console.log(`${bin} --version: ${execFileSync(path, ['--version'], { cwd: app, encoding: 'utf8' }).trim()}`);
+      if (bin === 'hypermesh') {
+        const init = JSON.parse(execFileSync(path, ['init', 'smoke-cluster', '--json'], { cwd: app, encoding: 'utf8' }));
+        if (init.nodes?.length !== 4) throw new Error(`hypermesh init wrote ${JSON.stringify(init.nodes)}, expected 4 nodes`);
+        console.log(`hypermesh init: ${init.files.length} files for cluster '${init.name}'`);
+      }
+    }
+  }
   console.log(`✔ ${publishable.length} package(s) installed from npm pack tarballs and loaded with import and require`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -7,12 +7,14 @@ import {
   createMemoryNetwork,
   createNode,
   createSimulatedClock,
+  definePlugin,
   generateNodeKeys,
   keysRef,
   nodeSuspectedHook,
   parseClusterConfig,
   transportRef,
   type AnalyticsService,
+  type AnyPlugin,
   type HypermeshNode,
   type NodeSuspicion,
 } from '@hypermesh/runtime';
@@ -24,7 +26,11 @@ import { createSimulatedCluster, type SimulatedCluster } from './testing/index.j
 const silent = pino({ level: 'silent' });
 
 /** Four nodes assembled by hand, the way an integrator does it on the in-memory network. */
-async function assemble(config: Record<string, unknown>, extra: (id: string) => readonly (readonly [unknown, unknown])[] = () => []) {
+async function assemble(
+  config: Record<string, unknown>,
+  extra: (id: string) => readonly (readonly [unknown, unknown])[] = () => [],
+  plugins: (id: string) => readonly AnyPlugin[] = () => [],
+) {
   const ids = ['n0', 'n1', 'n2', 'n3'];
   const clock = createSimulatedClock();
   const network = createMemoryNetwork({ seed: 'plugin', clock });
@@ -36,7 +42,7 @@ async function assemble(config: Record<string, unknown>, extra: (id: string) => 
     const node = createNode({
       id,
       logger: silent,
-      plugins: [pbftPlugin, createKeyValuePlugin()],
+      plugins: [pbftPlugin, createKeyValuePlugin(), ...plugins(id)],
       config: { [PLUGIN_NAME]: config },
       overrides: [
         [transportRef, network.transport(id)],
@@ -96,6 +102,33 @@ describe('the PBFT plugin', () => {
     late.catch(() => undefined);
     await clock.advance(300);
     await expect(late).rejects.toMatchObject({ code: 'E_CONSENSUS_TIMEOUT', message: expect.stringContaining('no f+1 (2) matching replies') });
+  });
+
+  it('does not let a faulty primary veto a valid operation: backups withhold PREPAREs, the view changes, it commits', async () => {
+    // A 'notes' state machine whose validation refuses every operation on n0 only (the primary of view 0).
+    const notes = (id: string) =>
+      definePlugin({
+        name: '@acme/notes',
+        version: '1.0.0',
+        requires: { runtime: '^0.1.0', services: [consensusRef] },
+        setup: (ctx) =>
+          ctx.use(consensusRef).registerStateMachine('notes', {
+            validate: () => (id === 'n0' ? { valid: false, reason: `n0 vetoes everything` } : { valid: true }),
+            apply: (op) => op,
+            snapshot: () => new Uint8Array(),
+            restore: () => undefined,
+          }),
+      });
+    const { nodes, clock } = await assemble({}, () => [], (id) => [notes(id)]);
+    started.push(...nodes);
+    const result = nodes[1]!.get(consensusRef).submit('notes', 'hello');
+    result.catch(() => undefined);
+    await clock.advance(3000);
+    await expect(result).resolves.toBe('hello');
+    const status = nodes[1]!.get(consensusRef).status();
+    expect(status.view).toBeGreaterThanOrEqual(1);
+    expect(status.replicas[0]!.reputation).toBeLessThan(1);
+    expect(await nodes[2]!.metrics.metrics()).toMatch(/refusal of an operation|invalid-operation/);
   });
 
   it('calls node.suspected when the fault detector acts, with the evidence', async () => {

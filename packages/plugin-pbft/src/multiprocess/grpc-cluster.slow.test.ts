@@ -15,10 +15,21 @@ describe('PBFT over gRPC with mutual TLS, one process per replica', () => {
   it('commits operations, keeps committing after the primary is killed, and all survivors agree', async () => {
     const [client] = cluster.clients;
     for (let i = 0; i < 5; i++) expect(await cluster.submit(client!, { op: 'set', key: `a${i}`, value: i }, 20_000)).toEqual({ value: i });
-    const before = await cluster.status(cluster.replicas[1]!);
+    // Kill whichever replica is primary now. Start-up, with connections still opening, may have
+    // started a view change on some replica, and one replica's word is not the group's: wait until
+    // all four report the same installed view.
+    const settled = async () => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const all = await Promise.all(cluster.replicas.map((r) => cluster.status(r)));
+        const views = new Set(all.map((s) => s.status.view));
+        if (views.size === 1 && all.every((s) => !s.status.viewChangeInProgress)) return all[1]!;
+        if (Date.now() > deadline) throw new Error(`replicas did not settle on one view: ${all.map((s) => `${s.status.nodeId} view ${s.status.view}${s.status.viewChangeInProgress ? ' (changing)' : ''}`).join(', ')}`);
+        await cluster.submit(client!, { op: 'get', key: 'a0' }, 20_000);
+      }
+    };
+    const before = await settled();
     expect(before.status.lastExecuted).toBeGreaterThan(0);
-    // Kill whichever replica is primary now (start-up, with connections still opening, may already
-    // have moved the group past view 0).
     const primary = cluster.replicas.find((r) => r.id === before.status.primary)!;
     killed = primary.id;
     await primary.kill(); // SIGKILL: no goodbye

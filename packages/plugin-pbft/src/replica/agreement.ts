@@ -181,11 +181,21 @@ export class Agreement {
     this.checkPrepared(slot);
   }
 
-  /** The reason a batch may not be prepared here, if any (§ validation before PREPARE). */
+  /**
+   * The reason a batch may not be prepared here, if any (§ validation before PREPARE). The
+   * primary's refusals are checked too: a refusal is agreed only when this replica would refuse
+   * as well, so a faulty primary cannot veto valid operations — the backups withhold their
+   * PREPAREs and the view changes.
+   */
   private validationProblem(batch: VerifiedBatch): string | undefined {
     const executor = this.r.env.executor;
     for (const { request, rejection } of batch.requests) {
-      if (rejection !== undefined) continue;
+      if (rejection !== undefined) {
+        if (executor.has(request.namespace) && executor.validate(request.namespace, request.operation).valid) {
+          return `a refusal of an operation of client '${request.client}' that this replica finds valid (the primary said: ${rejection.message})`;
+        }
+        continue;
+      }
       if (!executor.has(request.namespace)) return `an operation for namespace '${request.namespace}', which this replica has no state machine for`;
       const verdict = executor.validate(request.namespace, request.operation);
       if (!verdict.valid) return `an operation of client '${request.client}' this replica finds invalid: ${verdict.reason}`;
