@@ -4,6 +4,7 @@
 import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { runCli } from '@hypermesh/cli';
 import { ensureBusyboxRootfs, probeRunc } from '@hypermesh/plugin-scheduler';
 import { systemClock, type WorkloadSpec, type WorkloadStatus } from '@hypermesh/runtime';
@@ -65,7 +66,7 @@ export async function prepareClusterDir(options: ClusterDirOptions): Promise<str
   const made = await access(join(options.stateDir, 'credentials', 'admin.token')).then(() => true, () => false);
   if (!made) {
     let output = '';
-    const sink = { write: (chunk: string | Uint8Array) => ((output += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
+    const sink = new PassThrough().on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await runCli(['init', options.stateDir, '--transport', options.transport, '--force', '--json'], { stdout: sink, stderr: sink });
     if (code !== 0) throw new Error(`hypermesh init ${options.stateDir} failed (exit ${code}):\n${output}`);
   }
