@@ -28,5 +28,6 @@ export { createRuncRuntime, type RuncRuntimeOptions } from './containers/runc-ru
 export { probeRunc, selectRuntime, type RuncProbe, type RuntimeSelection, type RuntimeSelectionOptions } from './containers/select-runtime.js';
 export { ensureBusyboxRootfs } from './containers/busybox-rootfs.js';
 export { ociConfig } from './containers/oci-bundle.js';
+export { OWNER_ANNOTATION, ownerPrefix, processStartTime, type Removal, type RemovalListener } from './containers/ownership.js';
 
 export { serviceName, serviceRecords } from './dns/service-records.js';

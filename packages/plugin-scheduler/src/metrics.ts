@@ -18,6 +18,8 @@ export interface SchedulerMetrics {
   readonly restarts: ReturnType<PluginMetrics['counter']>;
   /** `hypermesh_sched_health_check_failures_total{kind}`: failed health checks on this node. */
   readonly healthFailures: ReturnType<PluginMetrics['counter']>;
+  /** `hypermesh_sched_orphans_removed_total{kind}`: leftovers of a crashed earlier run of this node removed at agent start. */
+  readonly orphansRemoved: ReturnType<PluginMetrics['counter']>;
   /** `hypermesh_sched_record_updates_total{action,outcome}`: service record upserts/removals sent. */
   readonly recordUpdates: ReturnType<PluginMetrics['counter']>;
   /** `hypermesh_sched_bad_messages_total`: malformed sched.logs messages dropped. */
@@ -59,6 +61,7 @@ export function createSchedulerMetrics(metrics: PluginMetrics, state: () => Clus
     applySeconds: metrics.histogram({ name: 'hypermesh_sched_apply_seconds', help: 'Time to apply one sched operation', buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1] }),
     restarts: metrics.counter({ name: 'hypermesh_sched_container_restarts_total', help: 'Containers restarted by this node’s agent' }),
     healthFailures: metrics.counter({ name: 'hypermesh_sched_health_check_failures_total', help: 'Failed health checks', labelNames: ['kind'] }),
+    orphansRemoved: metrics.counter({ name: 'hypermesh_sched_orphans_removed_total', help: 'Leftovers of an earlier run of this node removed at agent start', labelNames: ['kind'] }),
     recordUpdates: metrics.counter({ name: 'hypermesh_sched_record_updates_total', help: 'Service record updates sent', labelNames: ['action', 'outcome'] }),
     badMessages: metrics.counter({ name: 'hypermesh_sched_bad_messages_total', help: 'Malformed sched.logs messages dropped' }),
   };

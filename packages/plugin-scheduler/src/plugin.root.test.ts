@@ -59,7 +59,7 @@ describe.skipIf(skip !== undefined)('scheduler plugin with runc (root)', () => {
     expect(scheduler.get('web')).toMatchObject({ phase: 'running', runtime: 'runc', node: 'rooted' });
     expect(await fetchText(`http://127.0.0.1:${port}/hosts`)).toContain('127.0.0.1 localhost');
     const containers = execFileSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
-    expect(containers).toMatch(/^hm-rooted-default-web-g1-r0-/m);
+    expect(containers).toMatch(/^hm-rooted-[0-9a-f]{8}-default-web-g1-r0-/m);
     await until(async () => (await scheduler.logs('web')).some((l) => l.stream === 'stderr' && l.text.includes('response:200')), 'httpd access logs');
 
     await scheduler.remove('web');

@@ -3,6 +3,7 @@ import { membershipRegistration } from './agent/registration.js';
 import { startMembership } from './agent/membership.js';
 import { NodeAgent } from './agent/node-agent.js';
 import { schedulerConfigSchema } from './config.js';
+import { ownerPrefix } from './containers/ownership.js';
 import { selectRuntime } from './containers/select-runtime.js';
 import { createRecordPublisher } from './dns/record-publisher.js';
 import { PLUGIN_NAME } from './errors.js';
@@ -90,18 +91,20 @@ export const schedulerPlugin = definePlugin({
         stops.push(() => remoteLogs?.close());
       }
       if (config.agent.enabled) {
+        const idPrefix = ownerPrefix(ctx.nodeId, config.agent.stateDir);
         const runtimes = await selectRuntime({
           preference: config.agent.runtime,
           stateDir: config.agent.stateDir,
           runcRoot: config.agent.runcRoot,
           busybox: config.agent.busybox,
           clock,
-          idPrefix: `hm-${ctx.nodeId.toLowerCase().replace(/[^a-z0-9]/g, '')}-`,
+          idPrefix,
         });
         agentInfo = { node: ctx.nodeId, runtime: runtimes.preferred.name, reason: runtimes.reason };
         ctx.logger.info({ runtime: agentInfo.runtime, reason: agentInfo.reason }, `workloads run with ${agentInfo.runtime}: ${agentInfo.reason}`);
         const nodeAgent = new NodeAgent({
           nodeId: ctx.nodeId,
+          idPrefix,
           clock,
           logger: ctx.logger,
           runtimes,
@@ -114,7 +117,7 @@ export const schedulerPlugin = definePlugin({
             void submit({ type: 'sched.status', key, node: ctx.nodeId, generation, ...run }).catch((err: Error) =>
               ctx.logger.debug({ workload: key, err: err.message }, 'status report not committed'),
             ),
-          counters: { restart: () => metrics.restarts.inc(), healthFailure: (kind) => metrics.healthFailures.inc({ kind }) },
+          counters: { restart: () => metrics.restarts.inc(), healthFailure: (kind) => metrics.healthFailures.inc({ kind }), orphanRemoved: (kind) => metrics.orphansRemoved.inc({ kind }) },
         });
         agent = nodeAgent;
         stops.push(machine.subscribe((event) => event.type !== 'node' && event.type !== 'unschedulable' && nodeAgent.changed()));

@@ -1,6 +1,7 @@
 import type { ClockService, LogLine, TimerHandle } from '@hypermesh/runtime';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../containers/container-runtime.js';
+import type { Removal } from '../containers/ownership.js';
 import type { RuntimeSelection } from '../containers/select-runtime.js';
 import type { ClusterState, RunReport, WorkloadRecord } from '../state/cluster-state.js';
 import { LogBuffer } from './log-buffer.js';
@@ -10,6 +11,8 @@ import { WorkloadRunner } from './workload-runner.js';
 /** Options of {@link NodeAgent}. */
 export interface NodeAgentOptions {
   readonly nodeId: string;
+  /** The prefix of this node's container ids (`ownerPrefix(nodeId, stateDir)`). */
+  readonly idPrefix: string;
   readonly clock: ClockService;
   readonly logger: Logger;
   /** The runtimes chosen for this node. */
@@ -24,7 +27,7 @@ export interface NodeAgentOptions {
   /** Submits a `sched.status` report for a workload generation. */
   report(key: string, generation: number, run: RunReport): void;
   /** Metrics hooks. */
-  readonly counters?: { restart(): void; healthFailure(kind: string): void };
+  readonly counters?: { restart(): void; healthFailure(kind: string): void; orphanRemoved?(kind: Removal['kind']): void };
 }
 
 /** How often the agent reconciles without being told of a change. */
@@ -34,7 +37,8 @@ const RESYNC_MS = 5000;
  * The node agent (Kubernetes' kubelet in miniature): level-triggered, it runs a
  * {@link WorkloadRunner} for every workload generation the replicated state binds to this node and
  * stops those it no longer binds here (removed, moved, replaced). Its containers' ids start with a
- * per-node prefix, so a restarted agent removes what a crashed one left behind.
+ * per-node prefix (`ownerPrefix`), so a restarted agent removes what a crashed run of the same node
+ * left behind — and nothing of other nodes on the host.
  */
 export class NodeAgent {
   private readonly runners = new Map<string, WorkloadRunner>();
@@ -47,12 +51,22 @@ export class NodeAgent {
   readonly idPrefix: string;
 
   constructor(private readonly options: NodeAgentOptions) {
-    this.idPrefix = `hm-${options.nodeId.toLowerCase().replace(/[^a-z0-9]/g, '')}-`;
+    this.idPrefix = options.idPrefix;
   }
 
-  /** Removes leftovers of an earlier run of this node, then starts reconciling. */
+  /**
+   * Removes leftovers of an earlier run of this node (a crash: its runc containers, bundles and
+   * cgroups, its recorded process groups still alive, work directories), logging and counting
+   * each, then starts reconciling.
+   */
   async start(): Promise<void> {
-    for (const runtime of this.runtimeList()) await runtime.cleanup(this.idPrefix);
+    const { logger, counters } = this.options;
+    for (const runtime of this.runtimeList()) {
+      await runtime.cleanup(this.idPrefix, (removal) => {
+        logger.warn({ runtime: runtime.name, kind: removal.kind, id: removal.id }, `removed ${removal.kind} '${removal.id}' left behind by an earlier run of this node`);
+        counters?.orphanRemoved?.(removal.kind);
+      });
+    }
     this.resync = this.options.clock.setInterval(() => this.reconcile(), RESYNC_MS);
     this.reconcile();
   }

@@ -104,6 +104,7 @@ export class WorkloadRunner {
     try {
       container = await this.ctx.runtime.start({
         id,
+        owner: this.ctx.idPrefix,
         hostname: this.spec.name,
         command: this.spec.command,
         env: this.spec.env ?? {},

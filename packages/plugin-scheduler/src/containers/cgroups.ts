@@ -58,18 +58,23 @@ export async function oomKills(name: string): Promise<number> {
   return 0;
 }
 
-/** Removes empty cgroup directories whose names start with `prefix`, in every hierarchy; returns how many. */
-export async function removeCgroups(prefix: string): Promise<number> {
+/** Removes empty cgroup directories whose names start with `prefix`, in every hierarchy; returns how many (each named to `onRemoved`). */
+export async function removeCgroups(prefix: string, onRemoved?: (name: string) => void): Promise<number> {
   let removed = 0;
+  const names = new Set<string>();
   for (const { dir } of await ownCgroupDirs()) {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
       await rmdir(join(dir, entry.name)).then(
-        () => removed++,
+        () => {
+          removed++;
+          names.add(entry.name);
+        },
         () => undefined, // still has processes: runc delete --force handles those
       );
     }
   }
+  for (const name of names) onRemoved?.(name); // once per cgroup, not once per hierarchy
   return removed;
 }

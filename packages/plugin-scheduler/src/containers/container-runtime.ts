@@ -1,9 +1,12 @@
 import type { ResourceQuantities } from '@hypermesh/runtime';
+import type { RemovalListener } from './ownership.js';
 
 /** One container instance to run: a workload spec made concrete for one start. */
 export interface ContainerSpec {
   /** Unique id (`[a-z0-9-]`, at most 100 characters); the runc container id. */
   readonly id: string;
+  /** The id prefix of the agent that owns it (`ownerPrefix`); runc records it as an OCI annotation. */
+  readonly owner?: string;
   /** The workload name, used as the container's hostname. */
   readonly hostname: string;
   /** The program and its arguments. */
@@ -63,8 +66,12 @@ export interface ContainerRuntime {
   readonly enforces: string;
   /** Starts a container and resolves once it runs. */
   start(spec: ContainerSpec): Promise<Container>;
-  /** Removes leftovers of earlier runs (containers, bundles, cgroups whose ids start with `prefix`). */
-  cleanup(prefix: string): Promise<void>;
+  /**
+   * Removes leftovers of earlier runs whose ids start with `prefix` (one node's own): runc
+   * containers, bundles and cgroups; recorded process groups still alive and work directories.
+   * Calls `onRemoved` for each thing removed.
+   */
+  cleanup(prefix: string, onRemoved?: RemovalListener): Promise<void>;
 }
 
 /** Splits a byte stream into lines of at most `maxBytes` (longer lines are cut), calling `onLine` for each. */

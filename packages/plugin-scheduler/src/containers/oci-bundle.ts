@@ -1,4 +1,5 @@
 import type { ContainerSpec } from './container-runtime.js';
+import { OWNER_ANNOTATION } from './ownership.js';
 
 /** The CFS period runc is given; the quota is the cpu request's share of it. */
 export const CPU_PERIOD_US = 100_000;
@@ -21,7 +22,7 @@ export function wrappedArgs(command: readonly string[], withReporter: boolean): 
  * rootfs read-only with a tmpfs on /tmp; args and env; pid, ipc, uts and mount namespaces (and a
  * network namespace for `network: none`); cgroup limits for memory (swap included: no swap beyond
  * the limit), cpu (CFS quota) and pids; every capability dropped but the kept ones; no new
- * privileges; the kernel's sensitive paths masked or read-only.
+ * privileges; the kernel's sensitive paths masked or read-only; the owning agent as an annotation.
  */
 export function ociConfig(spec: ContainerSpec, rootfs: string, withReporter: boolean): Record<string, unknown> {
   const env = { PATH: '/bin:/sbin:/usr/bin:/usr/sbin', HOME: '/root', ...spec.env };
@@ -43,6 +44,7 @@ export function ociConfig(spec: ContainerSpec, rootfs: string, withReporter: boo
     },
     root: { path: rootfs, readonly: true },
     hostname: spec.hostname,
+    ...(spec.owner === undefined ? {} : { annotations: { [OWNER_ANNOTATION]: spec.owner } }),
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },

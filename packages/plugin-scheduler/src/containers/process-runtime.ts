@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClockService } from '@hypermesh/runtime';
 import { SchedulerError, SchedulerErrorCode } from '../errors.js';
+import { processStartTime } from './ownership.js';
 import { describeExit, lineSplitter, type Container, type ContainerExit, type ContainerRuntime, type ContainerSpec } from './container-runtime.js';
 
 /** Options of {@link createProcessRuntime}. */
@@ -24,6 +25,12 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * memory request, 1024 open files, no core dumps — through `prlimit`. It cannot limit cpu or pids
  * (cgroups are needed: `RLIMIT_NPROC` counts every process of the user, `RLIMIT_CPU` is total cpu
  * seconds), and gives no isolation: the program runs on the host, as this node's user.
+ *
+ * Each running container has a pid file, `<workDir>/<id>.pid` (`{ pid, startTime }`, the start
+ * time from `/proc/<pid>/stat`), removed with the container. A node killed with SIGKILL leaves its
+ * children running and their pid files behind; `cleanup` (the restarted agent's sweep) kills each
+ * recorded process group whose leader is still the same process (same pid AND start time), so a
+ * pid the kernel gave to an unrelated process is never signalled.
  */
 export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerRuntime {
   const prlimit = options.prlimit ?? '/usr/bin/prlimit';
@@ -50,18 +57,64 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ContainerR
           reject(new SchedulerError(SchedulerErrorCode.Runtime, `cannot start '${spec.command[0]}' for container '${spec.id}': ${err.message}`, { cause: err })),
         );
       });
-      return processContainer(child, spec, cwd, options.clock);
+      const pidFile = join(options.workDir, `${spec.id}.pid`);
+      // listen before any await: a short-lived child may exit (and close) meanwhile
+      const container = processContainer(child, spec, cwd, pidFile, options.clock);
+      const startTime = await processStartTime(child.pid!);
+      if (startTime !== undefined) await writePidFile(pidFile, { pid: child.pid!, startTime });
+      return container;
     },
-    async cleanup(prefix) {
+    async cleanup(prefix, onRemoved) {
       if (!existsSync(options.workDir)) return;
-      for (const entry of await readdir(options.workDir)) {
-        if (entry.startsWith(prefix)) await rm(join(options.workDir, entry), { recursive: true, force: true });
+      const entries = await readdir(options.workDir);
+      for (const entry of entries) {
+        if (!entry.startsWith(prefix) || !entry.endsWith('.pid')) continue;
+        const file = join(options.workDir, entry);
+        if (await killRecorded(file)) onRemoved?.({ kind: 'process', id: entry.slice(0, -'.pid'.length) });
+        await rm(file, { force: true });
+      }
+      for (const entry of entries) {
+        if (!entry.startsWith(prefix) || entry.endsWith('.pid')) continue;
+        await rm(join(options.workDir, entry), { recursive: true, force: true });
+        if (!entry.endsWith('.pid.tmp')) onRemoved?.({ kind: 'workdir', id: entry });
       }
     },
   };
 }
 
-function processContainer(child: ChildProcess, spec: ContainerSpec, cwd: string, clock: ClockService): Container {
+/** What a pid file records: the process group leader and its start time. */
+interface PidRecord {
+  readonly pid: number;
+  readonly startTime: string;
+}
+
+async function writePidFile(file: string, record: PidRecord): Promise<void> {
+  await writeFile(`${file}.tmp`, JSON.stringify(record));
+  await rename(`${file}.tmp`, file); // a crash mid-write leaves no half-written record
+}
+
+/**
+ * Kills (SIGKILL) the process group a pid file records when its leader is still the process that
+ * was started (same start time); true when it did. A malformed file or a reused pid kills nothing.
+ */
+async function killRecorded(file: string): Promise<boolean> {
+  let record: Partial<PidRecord>;
+  try {
+    record = JSON.parse(await readFile(file, 'utf8')) as Partial<PidRecord>;
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(record.pid) || record.pid! <= 1 || typeof record.startTime !== 'string') return false;
+  if ((await processStartTime(record.pid!)) !== record.startTime) return false;
+  try {
+    process.kill(-record.pid!, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // gone meanwhile, or not a group leader any more
+  }
+}
+
+function processContainer(child: ChildProcess, spec: ContainerSpec, cwd: string, pidFile: string, clock: ClockService): Container {
   let stoppedByUs = false;
   let exit: ContainerExit | undefined;
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -119,6 +172,7 @@ function processContainer(child: ChildProcess, spec: ContainerSpec, cwd: string,
     async remove() {
       if (exit === undefined) signalGroup('SIGKILL');
       await rm(cwd, { recursive: true, force: true });
+      await rm(pidFile, { force: true });
     },
   };
 }

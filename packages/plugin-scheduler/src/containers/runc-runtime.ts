@@ -7,6 +7,7 @@ import { SchedulerError, SchedulerErrorCode } from '../errors.js';
 import { oomKills, removeCgroups } from './cgroups.js';
 import { describeExit, lineSplitter, type Container, type ContainerExit, type ContainerRuntime, type ContainerSpec } from './container-runtime.js';
 import { cgroupName, ociConfig } from './oci-bundle.js';
+import { OWNER_ANNOTATION } from './ownership.js';
 import { runCommand } from './run-command.js';
 
 /** Options of {@link createRuncRuntime}. */
@@ -77,14 +78,29 @@ export function createRuncRuntime(options: RuncRuntimeOptions): ContainerRuntime
       container.pid = state.code === 0 ? (JSON.parse(state.stdout) as { pid?: number }).pid || undefined : undefined;
       return container;
     },
-    async cleanup(prefix) {
+    async cleanup(prefix, onRemoved) {
       const listed = await command(['list', '--format', 'json']).catch(() => undefined);
-      const containers = listed?.code === 0 ? ((JSON.parse(listed.stdout || 'null') as { id: string }[] | null) ?? []) : [];
-      for (const { id } of containers) if (id.startsWith(prefix)) await command(['delete', '--force', id]).catch(() => undefined);
-      for (const entry of await readdir(options.bundleDir).catch(() => [] as string[])) {
-        if (entry.startsWith(prefix)) await rm(join(options.bundleDir, entry), { recursive: true, force: true });
+      type Listed = { id: string; annotations?: Record<string, string> | null };
+      const containers = listed?.code === 0 ? ((JSON.parse(listed.stdout || 'null') as Listed[] | null) ?? []) : [];
+      const foreign = new Set<string>();
+      for (const { id, annotations } of containers) {
+        // the id prefix says whose; a container annotated with another owner is never touched
+        const owner = annotations?.[OWNER_ANNOTATION];
+        if (!id.startsWith(prefix)) continue;
+        if (owner !== undefined && owner !== prefix) {
+          foreign.add(id);
+          continue;
+        }
+        await command(['kill', '--all', id, 'KILL']).catch(() => undefined);
+        const deleted = await command(['delete', '--force', id]).catch(() => undefined);
+        if (deleted?.code === 0) onRemoved?.({ kind: 'container', id });
       }
-      await removeCgroups(cgroupName(prefix));
+      for (const entry of await readdir(options.bundleDir).catch(() => [] as string[])) {
+        if (!entry.startsWith(prefix) || foreign.has(entry)) continue;
+        await rm(join(options.bundleDir, entry), { recursive: true, force: true });
+        onRemoved?.({ kind: 'bundle', id: entry });
+      }
+      await removeCgroups(cgroupName(prefix), (name) => onRemoved?.({ kind: 'cgroup', id: name }));
     },
   };
 

@@ -73,6 +73,7 @@ export async function probeRunc(options: RuntimeSelectionOptions): Promise<RuncP
   try {
     const probe = await runtime.start({
       id,
+      owner: options.idPrefix,
       hostname: 'probe',
       command: ['true'],
       env: {},

@@ -1,7 +1,11 @@
 // Test fixtures shared by this package's tests (not exported, not built).
 import { createNode, type HookApi, type JsonValue, type OperationContext, type WorkloadSpec } from '@hypermesh/runtime';
 import { pino } from 'pino';
+import { systemClock } from '@hypermesh/runtime';
+import { NodeAgent } from '../agent/node-agent.js';
 import type { ContainerSpec } from '../containers/container-runtime.js';
+import { ownerPrefix, type Removal } from '../containers/ownership.js';
+import type { RuntimeSelection } from '../containers/select-runtime.js';
 import { tapBuiltinPlugins, type BuiltinPluginOptions } from '../plugins/builtin.js';
 import type { SchedOperation, SchedResult } from '../state/operations.js';
 import { createSchedulerStateMachine, type SchedulerMachineOptions, type SchedulerStateMachine } from '../state/state-machine.js';
@@ -95,4 +99,23 @@ export function containerSpec(id: string, command: string[], lines: string[], ex
     onOutput: (stream, line) => lines.push(`${stream}: ${line}`),
     ...extra,
   };
+}
+
+/** A node agent of `nodeId` over `stateDir` with no workloads bound to it; `removed` collects its sweep's removals. */
+export function idleAgent(nodeId: string, stateDir: string, runtimes: Omit<RuntimeSelection, 'reason'>, removed: Removal['kind'][] = []): NodeAgent {
+  const { machine } = replica();
+  return new NodeAgent({
+    nodeId,
+    idPrefix: ownerPrefix(nodeId, stateDir),
+    clock: systemClock,
+    logger: silent,
+    runtimes: { ...runtimes, reason: 'test' },
+    state: () => machine.state,
+    address: '127.0.0.1',
+    logLines: 100,
+    backoff: { initialMs: 1000, maxMs: 1000, resetAfterMs: 1000 },
+    stopGraceMs: 500,
+    report: () => undefined,
+    counters: { restart: () => undefined, healthFailure: () => undefined, orphanRemoved: (kind) => removed.push(kind) },
+  });
 }
