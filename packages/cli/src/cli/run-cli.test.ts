@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createCertificatesService, ct } from '@hypermesh/plugin-dns-ct';
-import { certificatesRef } from '@hypermesh/runtime';
+import { certificatesRef, schedulerRef } from '@hypermesh/runtime';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestGateway, TEST_KEYS, type TestGateway } from '@hypermesh/plugin-gateway/testing';
@@ -95,7 +95,7 @@ describe('hypermesh commands (in process)', () => {
   it('plugins renders the node description', async () => {
     const run = await as('viewer', 'plugins');
     expect(run.stdout).toMatch(/@hypermesh\/plugin-gateway\s+0\.1\.0\s+started\s+gateway\s+consensus\?, scheduler\?/);
-    expect(run.stdout).toContain('scheduler@1.1.0 (node) — <integrator>');
+    expect(run.stdout).toContain(`scheduler@${schedulerRef.version} (node) — <integrator>`);
   });
 
   it('ct verify refuses a file without a PEM certificate (exit 3)', async () => {

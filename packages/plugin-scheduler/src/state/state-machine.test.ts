@@ -69,6 +69,15 @@ describe('sched state machine: placements and the queue', () => {
     expect(result).toMatchObject({ ok: false, code: 'E_SCHED_INVALID', message: expect.stringContaining('spec.name: must be a DNS label') });
     expect(r.machine.validate!({ type: 'sched.nope' })).toMatchObject({ valid: false });
   });
+
+  it('refuses an empty toleration key unless its operator is Exists (the contract: empty key tolerates every taint with Exists)', () => {
+    const r = replica();
+    r.apply(nodeOp('a'));
+    const refused = r.apply(placeOp(spec('w', { tolerations: [{ key: '', operator: 'Equal', value: 'x' }] })));
+    expect(refused).toMatchObject({ ok: false, code: 'E_SCHED_INVALID' });
+    expect(messageOf(refused)).toContain('spec.tolerations[0].key: an empty key (every taint) needs operator Exists');
+    boundNode(r.apply(placeOp(spec('w', { tolerations: [{ key: '', operator: 'Exists' }] }))));
+  });
 });
 
 describe('sched state machine: rescheduling', () => {

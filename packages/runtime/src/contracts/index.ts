@@ -7,4 +7,5 @@ export * from './dns.js';
 export * from './hooks.js';
 export * from './keys.js';
 export * from './scheduler.js';
+export * from './scheduler-schema.js';
 export * from './transport.js';

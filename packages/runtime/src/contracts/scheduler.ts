@@ -99,7 +99,7 @@ export type HealthCheck = (
   readonly initialDelayMs?: number;
 };
 
-/** What to run and what it needs. */
+/** What to run and what it needs; `workloadSpecSchema` parses one and checks its value rules. */
 export interface WorkloadSpec {
   /** DNS-label name; the service record is `<name>.svc.<cluster domain>`. */
   readonly name: string;
@@ -249,7 +249,7 @@ export interface SchedulerService {
 /** The `scheduler` service. */
 export const schedulerRef = createServiceRef<SchedulerService>({
   id: 'scheduler',
-  version: '1.1.0',
+  version: '1.2.0',
   description: 'Workload placement through consensus and node agents',
 });
 

@@ -1,4 +1,4 @@
-import { schedulerRef, type WorkloadSpec } from '@hypermesh/runtime';
+import { schedulerRef, workloadSpecSchema as contractSchema, type WorkloadSpec } from '@hypermesh/runtime';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { testDoubleScheduler } from '../../testing/contract-doubles.js';
@@ -52,6 +52,17 @@ describe('workloadSpecSchema', () => {
     expect(workloadSpecSchema.parse({ ...base, tolerations: [{ key: '', operator: 'Exists' }] }).tolerations).toEqual([{ key: '', operator: 'Exists' }]);
     const result = workloadSpecSchema.safeParse({ ...base, tolerations: [{ key: '', operator: 'Equal', value: 'x' }] });
     expect(result.error?.issues.map((i) => i.path)).toEqual([['tolerations', 0, 'key']]);
+  });
+
+  it.each([
+    ['an empty command argument', { command: ['sh', ''] }, ['command', 1]],
+    ['more than 64 ports', { ports: Array.from({ length: 65 }, (_, i) => ({ name: `p${i}`, port: 1000 + i })) }, ['ports']],
+    ['a cpu of 0', { resources: { ...base.resources, cpuMillis: '0m' } }, ['resources', 'cpuMillis']],
+    ['a memory of 0', { resources: { ...base.resources, memoryBytes: 0 } }, ['resources', 'memoryBytes']],
+    ['more than 1,000,000 pids', { resources: { ...base.resources, pids: 1_000_001 } }, ['resources', 'pids']],
+  ])("refuses %s (the gateway's limit on top of the contract's schema, which accepts it)", (_what, fields, path) => {
+    expect(contractSchema.safeParse({ ...base, ...fields }).success).toBe(true);
+    expect(workloadSpecSchema.safeParse({ ...base, ...fields }).error?.issues.map((i) => i.path)).toEqual([path]);
   });
 
   it.each([
