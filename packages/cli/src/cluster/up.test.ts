@@ -3,7 +3,7 @@ import { appendFile, readFile, mkdtemp, rm, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashApiKey } from '@hypermesh/plugin-gateway';
-import { loadClusterConfig } from '@hypermesh/runtime';
+import { clusterSections, loadClusterConfig } from '@hypermesh/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHypermesh, spawnHypermesh, waitForEvent } from '../testing/run-hypermesh.js';
 
@@ -28,6 +28,8 @@ describe('hypermesh init and up', () => {
     expect(cluster.metadata.name).toBe('demo');
     expect(cluster.spec.nodes?.map((n) => `${n.id}@${n.address}`)).toEqual(['node-1@127.0.0.1:7401', 'node-2@127.0.0.1:7402', 'node-3@127.0.0.1:7403', 'node-4@127.0.0.1:7404']);
     expect(cluster.spec.consensus.nodes).toBe(4);
+    // PBFT timeouts for node processes that share a few cores (the plugin reads them from its slice).
+    expect(clusterSections(cluster)['@hypermesh/plugin-pbft']).toMatchObject({ timeout: 1000, view_change_timeout: '2s' });
     // The config holds only hashes; the keys are in credentials/, readable by the owner alone.
     const gateway = cluster.spec.plugins['@hypermesh/plugin-gateway'] as { auth: { apiKeys: { id: string; role: string; sha256: string }[] } };
     for (const role of ['admin', 'operator', 'viewer']) {

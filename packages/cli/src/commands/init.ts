@@ -32,6 +32,10 @@ ${t.nodes.map((n) => `    - id: ${n.id}\n      address: ${n.address}   # gRPC + 
   consensus:
     algorithm: pbft
     nodes: ${t.nodes.length}   # tolerates f = ${f} Byzantine node${f === 1 ? '' : 's'}
+    # A backup suspects the primary after a request waited this long. PBFT's own default (100ms)
+    # suits dedicated machines; several node processes sharing a laptop's cores need more, or they
+    # change view with no fault at all.
+    timeout: 1s
   dns_ct:
     enabled: true
     domain: ${t.domain}
@@ -49,6 +53,8 @@ ${t.nodes.map((n) => `    - id: ${n.id}\n      address: ${n.address}   # gRPC + 
   monitoring:
     metrics_collection: true
   plugins:
+    "@hypermesh/plugin-pbft":
+      view_change_timeout: 2s   # wait this long for a NEW-VIEW before moving on to the next view
     "@hypermesh/plugin-gateway":
       listen: 127.0.0.1:8080
       grpc:
