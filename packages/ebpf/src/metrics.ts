@@ -5,25 +5,9 @@ import type { DatapathRuntime, KernelBackend } from './datapath/datapath-service
 /** Registers the datapath's metrics; values are read when Prometheus scrapes. */
 export function registerDatapathMetrics(metrics: PluginMetrics, service: DatapathService, runtime: DatapathRuntime, kernel: KernelBackend | undefined): void {
   const counter = (name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>) =>
-    metrics.counter({
-      name,
-      help,
-      labelNames,
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.inc(labels, value);
-      },
-    });
+    metrics.counterFrom({ name, help, labelNames }, read);
   const gauge = (name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>) =>
-    metrics.gauge({
-      name,
-      help,
-      labelNames,
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.set(labels, value);
-      },
-    });
+    metrics.gaugeFrom({ name, help, labelNames }, read);
 
   const mode = service.capabilities().mode;
   gauge('hypermesh_datapath_mode', 'Where the datapath enforces: 1 for the current mode', ['mode'], () => [

@@ -3,7 +3,7 @@
  * {@link DnsCounters}; the metrics read them when they are scraped, so a query costs no label
  * lookups.
  */
-import type { PluginMetrics } from '@hypermesh/runtime';
+import type { PluginMetrics, ScrapedValue } from '@hypermesh/runtime';
 import type { DnsCacheStats } from './cache/dns-cache.js';
 import type { Upstream } from './forward/upstream.js';
 
@@ -65,35 +65,15 @@ type Values = number | Record<string, number>;
 /** Registers every metric of the package in the node's registry. */
 export function registerMetrics(metrics: PluginMetrics, sources: MetricSources): void {
   const { counters } = sources;
-  // counters are re-filled from the plain numbers at each scrape: reset, then add the totals
+  // counters and gauges are read from the plain numbers at each scrape
   const metric = (kind: 'counter' | 'gauge') => (name: string, help: string, label: string | undefined, read: () => Values) => {
-    const labelNames = label === undefined ? [] : [label];
-    const fill = (put: (labels: Record<string, string>, value: number) => void) => {
+    const values = (): ScrapedValue[] => {
       const v = read();
-      if (typeof v === 'number') put({}, v);
-      else for (const [k, n] of Object.entries(v)) put({ [label!]: k }, n);
+      return typeof v === 'number' ? [[{}, v]] : Object.entries(v).map(([k, n]) => [{ [label!]: k }, n]);
     };
-    if (kind === 'counter') {
-      metrics.counter({
-        name,
-        help,
-        labelNames,
-        collect() {
-          this.reset();
-          fill((l, v) => this.inc(l, v));
-        },
-      });
-    } else {
-      metrics.gauge({
-        name,
-        help,
-        labelNames,
-        collect() {
-          this.reset();
-          fill((l, v) => this.set(l, v));
-        },
-      });
-    }
+    const config = { name, help, labelNames: label === undefined ? [] : [label] };
+    if (kind === 'counter') metrics.counterFrom(config, values);
+    else metrics.gaugeFrom(config, values);
   };
   const counter = metric('counter');
   const gauge = metric('gauge');

@@ -40,27 +40,9 @@ export interface MetricsSource {
  */
 export function registerTransportMetrics(metrics: PluginMetrics, source: MetricsSource): void {
   const perPeer = (name: string, help: string, read: (link: LinkView) => number, kind: 'counter' | 'gauge') => {
-    if (kind === 'counter') {
-      metrics.counter({
-        name,
-        help,
-        labelNames: ['peer'],
-        collect() {
-          this.reset();
-          for (const link of source.links()) this.inc({ peer: link.peer }, read(link));
-        },
-      });
-    } else {
-      metrics.gauge({
-        name,
-        help,
-        labelNames: ['peer'],
-        collect() {
-          this.reset();
-          for (const link of source.links()) this.set({ peer: link.peer }, read(link));
-        },
-      });
-    }
+    const values = () => [...source.links()].map((link) => [{ peer: link.peer }, read(link)] as const);
+    if (kind === 'counter') metrics.counterFrom({ name, help, labelNames: ['peer'] }, values);
+    else metrics.gaugeFrom({ name, help, labelNames: ['peer'] }, values);
   };
   perPeer('hypermesh_transport_sent_messages_total', 'Messages written to the stream of each peer', (l) => l.counters.sentMessages, 'counter');
   perPeer('hypermesh_transport_sent_bytes_total', 'Frame bytes written to the stream of each peer', (l) => l.counters.sentBytes, 'counter');
@@ -72,23 +54,15 @@ export function registerTransportMetrics(metrics: PluginMetrics, source: Metrics
   perPeer('hypermesh_transport_connect_attempts_total', 'Connection attempts to each peer (dialing side only)', (l) => l.counters.connectAttempts, 'counter');
   perPeer('hypermesh_transport_reconnects_total', 'Times the link to each peer came back after being lost', (l) => l.counters.reconnects, 'counter');
   perPeer('hypermesh_transport_handler_errors_total', 'Subscriber handlers that threw on a message from each peer', (l) => l.counters.handlerErrors, 'counter');
-  metrics.counter({
-    name: 'hypermesh_transport_dropped_total',
-    help: 'Messages dropped, by peer and reason (queue-full, oversized, malformed, no-subscriber, closed)',
-    labelNames: ['peer', 'reason'],
-    collect() {
-      this.reset();
-      for (const link of source.links()) for (const reason of DROP_REASONS) this.inc({ peer: link.peer, reason }, link.counters.dropped[reason]);
-    },
-  });
-  metrics.counter({
-    name: 'hypermesh_transport_refused_streams_total',
-    help: 'Incoming streams refused after TLS, by reason (no-node-id, identity-mismatch, unknown-peer)',
-    labelNames: ['reason'],
-    collect() {
-      this.reset();
+  metrics.counterFrom(
+    { name: 'hypermesh_transport_dropped_total', help: 'Messages dropped, by peer and reason (queue-full, oversized, malformed, no-subscriber, closed)', labelNames: ['peer', 'reason'] },
+    () => [...source.links()].flatMap((link) => DROP_REASONS.map((reason) => [{ peer: link.peer, reason }, link.counters.dropped[reason]] as const)),
+  );
+  metrics.counterFrom(
+    { name: 'hypermesh_transport_refused_streams_total', help: 'Incoming streams refused after TLS, by reason (no-node-id, identity-mismatch, unknown-peer)', labelNames: ['reason'] },
+    () => {
       const refused = source.refusedStreams();
-      for (const reason of REFUSAL_REASONS) this.inc({ reason }, refused[reason]);
+      return REFUSAL_REASONS.map((reason) => [{ reason }, refused[reason]] as const);
     },
-  });
+  );
 }

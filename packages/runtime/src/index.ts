@@ -59,7 +59,7 @@ export {
   type ServiceOverride,
 } from './node/create-node.js';
 export type { ProviderKind } from './node/plan.js';
-export { PLUGIN_STATES, type PluginMetrics, type PluginState } from './metrics/node-metrics.js';
+export { PLUGIN_STATES, type PluginMetrics, type PluginState, type ScrapedMetricConfig, type ScrapedValue } from './metrics/node-metrics.js';
 export { createDefaultLogger, type LogLevel } from './logging/default-logger.js';
 
 export {

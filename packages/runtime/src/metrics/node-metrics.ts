@@ -20,7 +20,26 @@ export interface PluginMetrics {
   histogram<L extends string = string>(config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L>;
   /** Creates and registers a summary. */
   summary<L extends string = string>(config: Omit<SummaryConfiguration<L>, 'registers'>): Summary<L>;
+  /**
+   * Registers a counter whose values are read from `read` each time the registry is scraped — for
+   * totals the plugin already keeps as plain numbers (so the hot path only increments a field).
+   * `read` returns every (labels, total) pair; a pair missing from one scrape is gone from it.
+   */
+  counterFrom(config: ScrapedMetricConfig, read: () => Iterable<ScrapedValue>): Counter;
+  /** Registers a gauge whose values are read from `read` at each scrape; see {@link PluginMetrics.counterFrom}. */
+  gaugeFrom(config: ScrapedMetricConfig, read: () => Iterable<ScrapedValue>): Gauge;
 }
+
+/** Name, help and label names of a metric read at scrape time ({@link PluginMetrics.counterFrom}). */
+export interface ScrapedMetricConfig {
+  readonly name: string;
+  readonly help: string;
+  /** Label names; default none. */
+  readonly labelNames?: readonly string[];
+}
+
+/** One value of a scraped metric: its labels (`{}` without labels) and its value. */
+export type ScrapedValue = readonly [labels: Readonly<Record<string, string>>, value: number];
 
 /** A plugin's lifecycle state, as exported in `hypermesh_plugin_state`. */
 export type PluginState =
@@ -137,5 +156,31 @@ export function createPluginMetrics(registry: Registry, plugin: string): PluginM
     gauge: (config) => guard(config.name, () => new Gauge({ ...config, registers: [registry] })),
     histogram: (config) => guard(config.name, () => new Histogram({ ...config, registers: [registry] })),
     summary: (config) => guard(config.name, () => new Summary({ ...config, registers: [registry] })),
+    counterFrom: (config, read) =>
+      guard(config.name, () =>
+        new Counter({
+          name: config.name,
+          help: config.help,
+          labelNames: [...(config.labelNames ?? [])],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [labels, value] of read()) this.inc({ ...labels }, value);
+          },
+        }),
+      ),
+    gaugeFrom: (config, read) =>
+      guard(config.name, () =>
+        new Gauge({
+          name: config.name,
+          help: config.help,
+          labelNames: [...(config.labelNames ?? [])],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [labels, value] of read()) this.set({ ...labels }, value);
+          },
+        }),
+      ),
   };
 }
