@@ -28,7 +28,14 @@ export interface StubUpstream {
 /** Starts a stub upstream on 127.0.0.1 (UDP and TCP on one ephemeral port). */
 export async function startStubUpstream(table: Record<string, StubAnswer> = {}): Promise<StubUpstream> {
   const answers = new Map(Object.entries(table).map(([k, v]) => [k.toLowerCase(), v]));
-  const udp = dgram.createSocket('udp4');
+  const createUdp = () => {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (msg, rinfo) => {
+      const r = respond(msg, true);
+      if (r !== undefined) socket.send(r, rinfo.port, rinfo.address);
+    });
+    return socket;
+  };
   const tcp = net.createServer();
   const stub: StubUpstream = {
     port: 0,
@@ -67,10 +74,7 @@ export async function startStubUpstream(table: Record<string, StubAnswer> = {}):
     }
     return response;
   };
-  udp.on('message', (msg, rinfo) => {
-    const r = respond(msg, true);
-    if (r !== undefined) udp.send(r, rinfo.port, rinfo.address);
-  });
+  let udp = createUdp();
   tcp.on('connection', (socket) => {
     let buf = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
@@ -87,14 +91,27 @@ export async function startStubUpstream(table: Record<string, StubAnswer> = {}):
     });
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-  const port = udp.address().port;
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', resolve);
-  });
-  Object.assign(stub, { port, address: `127.0.0.1:${port}` });
-  return stub;
+  // UDP takes an ephemeral port, TCP the same number. Another process may hold that TCP port
+  // (tests run in parallel): then a fresh UDP socket tries another port.
+  for (let attempt = 1; ; attempt++) {
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const port = udp.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      Object.assign(stub, { port, address: `127.0.0.1:${port}` });
+      return stub;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 20) throw err;
+      udp.close();
+      udp = createUdp();
+    }
+  }
 }
 
 function rcodeOf(name: string): number {
